@@ -1,0 +1,29 @@
+"""A small client for CometAPI's Replicate-compatible FLUX prediction API."""
+
+from .client import CometClient
+from .errors import (
+    AuthenticationError,
+    CometConnectionError,
+    CometError,
+    CometTimeout,
+    InvalidInputError,
+    NotFoundError,
+    PredictionFailed,
+    RateLimitError,
+    ServerError,
+)
+from .prediction import Prediction
+
+__all__ = [
+    "CometClient",
+    "Prediction",
+    "CometError",
+    "AuthenticationError",
+    "NotFoundError",
+    "InvalidInputError",
+    "RateLimitError",
+    "ServerError",
+    "CometConnectionError",
+    "CometTimeout",
+    "PredictionFailed",
+]

@@ -1,0 +1,31 @@
+"""Every default of the package in one place, so timeouts and caps are tuned in one place."""
+
+DEFAULT_BASE_URL = "https://api.cometapi.com"
+API_PREFIX = "/replicate/v1"
+DEFAULT_MODEL = "black-forest-labs/flux-schnell"
+
+# Per-request timeouts (seconds): requests has none by default, and the query route is
+# documented to hang for 45 s or more at times.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 20.0
+
+# Waiting for a prediction.
+DEFAULT_POLL_INTERVAL = 0.5
+MAX_POLL_INTERVAL = 2.0
+SLOW_DOWN_AFTER = 30.0  # seconds of waiting before polls are spaced out
+DEFAULT_TIMEOUT = 600.0  # overall deadline of a watch
+SLEEP_STEP = 0.1  # sleep in short steps so a closed generator stops promptly
+
+# Retries.
+CREATE_MAX_TRIES = 3  # only for 429 or a connection that never reached the server
+CONNECT_RETRIES = 2
+BACKOFF_BASE = 0.5
+BACKOFF_MAX = 8.0
+RETRY_AFTER_MAX = 60.0
+
+# Saving outputs.
+MAX_OUTPUT_BYTES = 50 * 1024 * 1024
+DOWNLOAD_TIMEOUT = (CONNECT_TIMEOUT, 30.0)
+DEFAULT_OUTPUT_DIR = "outputs"
+
+TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled"})
