@@ -1,0 +1,8 @@
+"""`python -m comet`: see comet/cli.py."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

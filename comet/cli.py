@@ -1,0 +1,214 @@
+"""The command line: generate, resume, list models and history, run the simulator."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from ._constants import DEFAULT_MODEL, DEFAULT_OUTPUT_DIR
+from .backend import resolve_backend
+from .client import CometClient
+from .errors import CometError, InvalidInputError
+from .jobs import JobUpdate, follow_job, start_job
+
+__all__ = ["main"]
+
+
+def output_dir_from_env() -> Path:
+    """Where images, sidecars and history live (COMET_OUTPUT_DIR, default ./outputs)."""
+    return Path(os.environ.get("COMET_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR)
+
+
+def parse_settings(model: str, pairs: Sequence[str]) -> dict[str, Any]:
+    """Turn --set key=value pairs into typed inputs, coerced through the catalogue."""
+    from .models import coerce_value, get_model
+
+    spec = get_model(model)
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InvalidInputError(f"--set expects key=value, got {pair!r}")
+        field = spec.field(key) if spec else None
+        values[key] = coerce_value(field, raw) if field else _guess_type(raw)
+    return values
+
+
+def _guess_type(raw: str) -> Any:
+    """For a model the catalogue does not know: JSON-ish scalars, else the string."""
+    lowered = raw.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for cast in (int, float):
+        try:
+            return cast(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+def _make_client(out: TextIO) -> CometClient:
+    backend, key = resolve_backend()
+    if backend.demo:
+        print(
+            "No COMET_API_KEY set: using the built-in offline simulator (demo images only). "
+            "Put COMET_API_KEY=... in .env to use CometAPI.",
+            file=out,
+        )
+    return CometClient.from_env(api_key=key, base_url=backend.base_url)
+
+
+def _report(updates: Iterator[JobUpdate], out: TextIO) -> int:
+    started = time.monotonic()
+    last_status = None
+    final: JobUpdate | None = None
+    for update in updates:
+        final = update
+        prediction = update.prediction
+        if update.note:
+            print(f"[{time.monotonic() - started:5.1f}s] {update.note}", file=out)
+        if prediction.status != last_status:
+            last_status = prediction.status
+            print(
+                f"[{time.monotonic() - started:5.1f}s] {prediction.id} {prediction.status}",
+                file=out,
+            )
+    assert final is not None  # noqa: S101 - a job always yields at least once
+    prediction = final.prediction
+    if not prediction.succeeded:
+        reason = prediction.error or prediction.status
+        print(f"error: prediction {prediction.id} {prediction.status}: {reason}", file=sys.stderr)
+        return 1
+    for path in final.files:
+        print(path, file=out)
+    if final.save_error:
+        print(f"error: {final.save_error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
+    values = parse_settings(args.model, args.set or [])
+    values["prompt"] = args.prompt
+    from .history import History
+
+    out_dir = Path(args.out) if args.out else output_dir_from_env()
+    with _make_client(out) as client:
+        history = History.in_directory(out_dir)
+        try:
+            job = start_job(
+                client, args.model, values, output_dir=out_dir, history=history, source="cli"
+            )
+            return _report(job, out)
+        finally:
+            history.close()
+
+
+def _cmd_get(args: argparse.Namespace, out: TextIO) -> int:
+    from .history import History
+
+    out_dir = Path(args.out) if args.out else output_dir_from_env()
+    with _make_client(out) as client:
+        history = History.in_directory(out_dir)
+        try:
+            return _report(follow_job(client, args.id, output_dir=out_dir, history=history), out)
+        finally:
+            history.close()
+
+
+def _cmd_models(args: argparse.Namespace, out: TextIO) -> int:
+    from .models import describe_models
+
+    print(describe_models(), file=out)
+    return 0
+
+
+def _cmd_history(args: argparse.Namespace, out: TextIO) -> int:
+    from .history import History
+
+    history = History.in_directory(Path(args.out) if args.out else output_dir_from_env())
+    try:
+        entries = history.unfinished() if args.unfinished else history.list(limit=args.limit)
+    finally:
+        history.close()
+    if not entries:
+        print("No predictions yet.", file=out)
+        return 0
+    for entry in entries:
+        when = entry.created_at or "?"
+        files = f"{len(entry.files)} file(s)" if entry.files else ""
+        prompt = entry.prompt if len(entry.prompt) <= 50 else entry.prompt[:49] + "…"
+        line = f"{entry.id}  {entry.status:<10} {when:<24} {entry.model:<36} {prompt!r} {files}"
+        print(line.rstrip(), file=out)
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
+    from .simulator import main as simulator_main
+
+    argv = ["--port", str(args.port), "--host", "127.0.0.1"]
+    if args.time_scale is not None:
+        argv += ["--time-scale", str(args.time_scale)]
+    return simulator_main(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m comet", description="Generate FLUX images through CometAPI."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="create a prediction, wait, save the images")
+    generate.add_argument("prompt")
+    generate.add_argument("--model", default=DEFAULT_MODEL, help=f"default {DEFAULT_MODEL}")
+    generate.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="a model input, e.g. num_outputs=2"
+    )
+    generate.add_argument("--out", help="output directory (default $COMET_OUTPUT_DIR or ./outputs)")
+    generate.set_defaults(handler=_cmd_generate)
+
+    get = commands.add_parser("get", help="resume a prediction by id: wait, save its images")
+    get.add_argument("id")
+    get.add_argument("--out", help="output directory")
+    get.set_defaults(handler=_cmd_get)
+
+    models = commands.add_parser("models", help="list the models and their inputs")
+    models.set_defaults(handler=_cmd_models)
+
+    history = commands.add_parser("history", help="list past predictions, newest first")
+    history.add_argument("--limit", type=int, default=50)
+    history.add_argument("--unfinished", action="store_true", help="only those still running")
+    history.add_argument("--out", help="output directory holding history.sqlite3")
+    history.set_defaults(handler=_cmd_history)
+
+    simulate = commands.add_parser("simulate", help="run the offline simulator server")
+    simulate.add_argument("--port", type=int, default=8765)
+    simulate.add_argument("--time-scale", type=float, default=None)
+    simulate.set_defaults(handler=_cmd_simulate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Entry point: loads .env, runs one command, turns every CometError into one line."""
+    from dotenv import load_dotenv
+
+    load_dotenv()
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args, out)
+    except CometError as exc:
+        hint = ""
+        if exc.prediction_id and args.command != "get":
+            hint = f" (resume with: python -m comet get {exc.prediction_id})"
+        print(f"error: {exc.message}{hint}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,71 @@
+"""Shared fixtures: fixture bodies, a loopback simulator, and a clean environment."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cometapi"
+
+_COMET_VARS = (
+    "COMET_API_KEY",
+    "COMET_BASE_URL",
+    "COMET_POLL_INTERVAL",
+    "COMET_TIMEOUT",
+    "COMET_OUTPUT_DIR",
+    "COMET_CONCURRENCY",
+    "COMET_REQUIRE_USER_KEY",
+    "COMET_MAX_RUNS_PER_HOUR",
+    "COMET_SHARED",
+    "SPACE_ID",
+)
+
+
+def load_fixture(name: str):
+    """The parsed body of one documented response."""
+    return json.loads((FIXTURES / name).read_text())
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch, tmp_path):
+    """No test sees the developer's own key or settings, and nothing writes outside tmp."""
+    for name in _COMET_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.setenv("COMET_OUTPUT_DIR", str(tmp_path / "outputs"))
+
+
+@pytest.fixture
+def simulator():
+    """A fast simulator on 127.0.0.1 (images at once, timeline compressed)."""
+    from comet.simulator import Simulator
+
+    with Simulator(time_scale=0.0, image_size=256) as sim:
+        yield sim
+
+
+@pytest.fixture
+def client_for(request):
+    """Build a CometClient for a simulator, with fast polling, closed after the test."""
+    from comet import CometClient
+
+    made = []
+
+    def make(sim, **kwargs):
+        kwargs.setdefault("api_key", "test-key-123456")
+        kwargs.setdefault("poll_interval", 0.02)
+        kwargs.setdefault("timeout", 20)
+        client = CometClient(base_url=sim.base_url, **kwargs)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()

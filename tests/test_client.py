@@ -1,0 +1,333 @@
+"""Client unit tests at the HTTP edge, with the `responses` library (no sockets)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import requests
+import responses
+from conftest import load_fixture
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from comet import CometClient
+from comet.errors import (
+    AuthenticationError,
+    CometConnectionError,
+    CometTimeout,
+    InvalidInputError,
+    NotFoundError,
+    PredictionFailed,
+    RateLimitError,
+    ServerError,
+)
+
+BASE = "https://comet.example"
+KEY = "sk-unit-SECRET-9f8e7d6c"
+CREATE = f"{BASE}/replicate/v1/models/black-forest-labs/flux-schnell/predictions"
+GET = f"{BASE}/replicate/v1/predictions/q4chw5rey9rmt0cww76t4h3ma4"
+
+
+class FakeClock:
+    """A clock that sleeping advances, so waits cost no real time."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def client(clock):
+    c = CometClient(
+        api_key=KEY, base_url=BASE, poll_interval=0.5, timeout=60, sleep=clock.sleep, clock=clock
+    )
+    yield c
+    c.close()
+
+
+def _done_body():
+    body = load_fixture("query_succeeded_list_output.json")
+    body["id"] = "q4chw5rey9rmt0cww76t4h3ma4"
+    return body
+
+
+@responses.activate
+def test_create_sends_input_and_bearer_key(client):
+    responses.post(CREATE, json=load_fixture("create_flux_schnell.json"), status=201)
+    p = client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "a boat"})
+    assert p.status == "starting"
+    call = responses.calls[0]
+    assert call.request.headers["Authorization"] == f"Bearer {KEY}"
+    assert b'"input"' in call.request.body and b'"a boat"' in call.request.body
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "bad", ["flux-schnell", "a/b/c", "owner/na me", "../etc", "owner/<x>", "", "ow ner/x", "./.."]
+)
+def test_bad_model_ids_rejected_with_no_request_sent(client, bad):
+    with pytest.raises(InvalidInputError):
+        client.create_prediction(bad, {"prompt": "x"})
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+@pytest.mark.parametrize("bad", ["", "abc/def", "../x", "a b", "id?x=1"])
+def test_bad_prediction_ids_rejected_with_no_request_sent(client, bad):
+    with pytest.raises(InvalidInputError):
+        client.get_prediction(bad)
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_input_must_be_a_dict(client):
+    with pytest.raises(InvalidInputError):
+        client.create_prediction("black-forest-labs/flux-schnell", ["prompt"])
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_create_retries_429_after_retry_after_then_succeeds(client, clock):
+    responses.post(CREATE, json=load_fixture("error_replicate_429.json"), status=429,
+                   headers={"Retry-After": "3"})
+    responses.post(CREATE, json=load_fixture("create_flux_schnell.json"), status=201)
+    p = client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert p.id == "q4chw5rey9rmt0cww76t4h3ma4"
+    assert len(responses.calls) == 2
+    assert sum(clock.slept) == pytest.approx(3.0)
+
+
+@responses.activate
+def test_create_gives_up_after_three_429s(client):
+    for _ in range(4):
+        responses.post(CREATE, json=load_fixture("error_replicate_429.json"), status=429)
+    with pytest.raises(RateLimitError) as info:
+        client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert len(responses.calls) == 3
+    assert info.value.retry_after == 5  # from the body's retry_after
+
+
+@responses.activate
+def test_create_is_not_retried_after_a_5xx(client):
+    responses.post(CREATE, body="<html><h1>502 Bad Gateway</h1></html>", status=502,
+                   content_type="text/html")
+    with pytest.raises(ServerError) as info:
+        client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert len(responses.calls) == 1
+    assert "pay twice" in str(info.value)
+
+
+@responses.activate
+def test_create_is_not_retried_after_a_read_timeout(client):
+    responses.post(CREATE, body=requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(CometTimeout) as info:
+        client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert len(responses.calls) == 1
+    assert "may have been created" in str(info.value)
+
+
+@responses.activate
+def test_create_connection_never_established_is_a_connection_error(client):
+    never = requests.exceptions.ConnectionError(
+        MaxRetryError(None, CREATE, NewConnectionError(None, "Connection refused"))
+    )
+    responses.post(CREATE, body=never)
+    with pytest.raises(CometConnectionError) as info:
+        client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert "pay twice" not in str(info.value)
+
+
+@responses.activate
+def test_create_dropped_after_sending_warns_of_possible_charge(client):
+    responses.post(CREATE, body=requests.exceptions.ConnectionError("Connection aborted."))
+    with pytest.raises(CometConnectionError) as info:
+        client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert len(responses.calls) == 1
+    assert "pay twice" in str(info.value)
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("status", "fixture", "error", "text"),
+    [
+        (401, "error_cometapi_401.json", AuthenticationError, "Invalid token"),
+        (401, "error_replicate_401.json", AuthenticationError, "valid authentication token"),
+        (400, "error_cometapi_400.json", InvalidInputError, "input is required"),
+        (429, "error_replicate_429.json", RateLimitError, "throttled"),
+    ],
+)
+def test_documented_error_bodies_map_to_errors(client, status, fixture, error, text):
+    responses.post(CREATE, json=load_fixture(fixture), status=status)
+    responses.post(CREATE, json=load_fixture(fixture), status=status)
+    responses.post(CREATE, json=load_fixture(fixture), status=status)
+    with pytest.raises(error) as info:
+        client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert text in str(info.value)
+    assert info.value.status_code == status
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("status", "error"), [(403, AuthenticationError), (404, NotFoundError), (422, InvalidInputError),
+                          (500, ServerError), (503, ServerError)],
+)
+def test_non_json_error_pages_map_by_status(client, status, error):
+    responses.get(GET, body="<html>nope</html>", status=status, content_type="text/html")
+    with pytest.raises(error):
+        client.get_prediction("q4chw5rey9rmt0cww76t4h3ma4")
+
+
+@responses.activate
+def test_authentication_error_names_the_variable(client):
+    responses.get(GET, json=load_fixture("error_cometapi_401.json"), status=401)
+    with pytest.raises(AuthenticationError) as info:
+        client.get_prediction("q4chw5rey9rmt0cww76t4h3ma4")
+    assert "COMET_API_KEY" in str(info.value)
+
+
+@responses.activate
+def test_redirect_is_reported_not_followed(client):
+    responses.get(GET, status=302, headers={"Location": "https://elsewhere.example/login"})
+    with pytest.raises(ServerError) as info:
+        client.get_prediction("q4chw5rey9rmt0cww76t4h3ma4")
+    assert "COMET_BASE_URL" in str(info.value)
+
+
+@responses.activate
+def test_watch_survives_flaky_polls(client):
+    responses.get(GET, body="<html>502</html>", status=502, content_type="text/html")
+    responses.get(GET, json=load_fixture("error_replicate_429.json"), status=429)
+    responses.get(GET, body=requests.exceptions.ReadTimeout("slow"))
+    responses.get(GET, body="{not json", status=200)
+    responses.get(GET, body=requests.exceptions.ConnectionError("reset"))
+    responses.get(GET, json=load_fixture("query_processing.json"))
+    responses.get(GET, json=_done_body())
+    retries = []
+    snapshots = list(
+        client.watch("q4chw5rey9rmt0cww76t4h3ma4", on_retry=lambda e, w: retries.append(e))
+    )
+    assert [s.status for s in snapshots] == ["processing", "succeeded"]
+    assert len(retries) == 5
+    assert isinstance(retries[1], RateLimitError)
+
+
+@responses.activate
+def test_watch_honours_retry_after_on_polls(client, clock):
+    responses.get(GET, json={"detail": "slow down"}, status=429, headers={"Retry-After": "4"})
+    responses.get(GET, json=_done_body())
+    list(client.watch("q4chw5rey9rmt0cww76t4h3ma4"))
+    assert sum(clock.slept) == pytest.approx(4.0)
+
+
+@responses.activate
+def test_watch_deadline_raises_timeout_naming_the_id(client):
+    responses.get(GET, json=load_fixture("query_processing.json"))
+    with pytest.raises(CometTimeout) as info:
+        for _ in client.watch("q4chw5rey9rmt0cww76t4h3ma4", timeout=5):
+            pass
+    assert info.value.prediction_id == "q4chw5rey9rmt0cww76t4h3ma4"
+    assert "q4chw5rey9rmt0cww76t4h3ma4" in str(info.value)
+    assert "python -m comet get" in str(info.value)
+
+
+@responses.activate
+def test_watch_sleeps_in_short_steps(client, clock):
+    responses.get(GET, json=load_fixture("query_processing.json"))
+    responses.get(GET, json=_done_body())
+    list(client.watch("q4chw5rey9rmt0cww76t4h3ma4"))
+    assert clock.slept and max(clock.slept) <= 0.1 + 1e-9
+
+
+def test_poll_interval_slows_after_thirty_seconds(client):
+    assert client._interval(10) == 0.5
+    assert 0.5 < client._interval(45) < 2.0
+    assert client._interval(600) == 2.0
+
+
+@responses.activate
+def test_watch_stops_on_authentication_error(client):
+    responses.get(GET, json=load_fixture("error_cometapi_401.json"), status=401)
+    with pytest.raises(AuthenticationError):
+        list(client.watch("q4chw5rey9rmt0cww76t4h3ma4"))
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_run_raises_prediction_failed_with_the_api_error(client):
+    created = load_fixture("create_flux_schnell.json")
+    failed = load_fixture("query_failed.json")
+    failed["id"] = created["id"]
+    responses.post(CREATE, json=created, status=201)
+    responses.get(GET, json=failed)
+    with pytest.raises(PredictionFailed) as info:
+        client.run("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert info.value.prediction.status == "failed"
+    assert "Content moderated" in str(info.value)
+    assert sum(1 for c in responses.calls if c.request.method == "POST") == 1
+
+
+@responses.activate
+def test_key_absent_from_repr_errors_and_logs(client, caplog):
+    echo = {"error": {"message": f"Invalid token {KEY}"}}
+    responses.get(GET, json=echo, status=401)
+    caplog.set_level(logging.DEBUG)
+    assert KEY not in repr(client)
+    with pytest.raises(AuthenticationError) as info:
+        client.get_prediction("q4chw5rey9rmt0cww76t4h3ma4")
+    assert KEY not in str(info.value)
+    assert KEY not in repr(info.value)
+    logging.getLogger("anything.else").warning("leaking %s on purpose", KEY)
+    assert "leaking" in caplog.text
+    assert KEY not in caplog.text
+
+
+def test_missing_key_names_the_variable(monkeypatch):
+    monkeypatch.delenv("COMET_API_KEY", raising=False)
+    with pytest.raises(AuthenticationError) as info:
+        CometClient(base_url=BASE)
+    assert "COMET_API_KEY" in str(info.value)
+
+
+def test_from_env_reads_all_four_settings(monkeypatch):
+    monkeypatch.setenv("COMET_API_KEY", KEY)
+    monkeypatch.setenv("COMET_BASE_URL", "http://127.0.0.1:9/")
+    monkeypatch.setenv("COMET_POLL_INTERVAL", "0.25")
+    monkeypatch.setenv("COMET_TIMEOUT", "30")
+    client = CometClient.from_env()
+    assert client.base_url == "http://127.0.0.1:9"
+    assert client.poll_interval == 0.25 and client.timeout == 30
+    assert KEY not in repr(client)
+
+
+def test_from_env_rejects_a_non_numeric_timeout(monkeypatch):
+    monkeypatch.setenv("COMET_API_KEY", KEY)
+    monkeypatch.setenv("COMET_TIMEOUT", "ten")
+    with pytest.raises(InvalidInputError) as info:
+        CometClient.from_env()
+    assert "COMET_TIMEOUT" in str(info.value)
+
+
+def test_every_request_has_connect_and_read_timeouts(client, monkeypatch):
+    seen = {}
+
+    def fake_request(method, url, **kwargs):
+        seen.update(kwargs)
+        raise requests.exceptions.ConnectTimeout("nope")
+
+    monkeypatch.setattr(client._session, "request", fake_request)
+    with pytest.raises(CometConnectionError):
+        client.get_prediction("abc")
+    connect, read = seen["timeout"]
+    assert 0 < connect <= 10 and 0 < read <= 20
