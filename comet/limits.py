@@ -1,0 +1,90 @@
+"""Per-visitor limits for a shared deployment, so one visitor cannot spend the owner's key."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .errors import CometError
+
+__all__ = ["LimitExceeded", "RunLimiter", "Lease"]
+
+
+class LimitExceeded(CometError):
+    """A visitor is over a limit; the message says when they can try again."""
+
+
+@dataclass
+class Lease:
+    """A run in progress; release() frees its concurrency slot (safe to call twice)."""
+
+    limiter: RunLimiter
+    keys: tuple[str, ...]
+    released: bool = False
+
+    def release(self) -> None:
+        if not self.released:
+            self.released = True
+            self.limiter._release(self.keys)
+
+
+class RunLimiter:
+    """Runs per hour and runs at once, counted for every identity of a visitor (session, IP)."""
+
+    def __init__(
+        self,
+        *,
+        max_runs_per_hour: int,
+        max_concurrent: int,
+        window: float = 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_runs_per_hour = max_runs_per_hour
+        self.max_concurrent = max_concurrent
+        self.window = window
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._starts: dict[str, deque[float]] = defaultdict(deque)
+        self._running: dict[str, int] = defaultdict(int)
+
+    def acquire(self, identities: Iterable[str], *, count_towards_hourly: bool) -> Lease:
+        """Take a slot for a run, or raise LimitExceeded saying why and when to retry."""
+        keys = tuple(dict.fromkeys(key for key in identities if key))
+        now = self._clock()
+        with self._lock:
+            for key in keys:
+                if self._running[key] >= self.max_concurrent:
+                    raise LimitExceeded(
+                        f"You already have {self._running[key]} runs in progress (the limit is "
+                        f"{self.max_concurrent}). Wait for one to finish, then try again."
+                    )
+            if count_towards_hourly and self.max_runs_per_hour > 0:
+                for key in keys:
+                    starts = self._starts[key]
+                    while starts and now - starts[0] >= self.window:
+                        starts.popleft()
+                    if len(starts) >= self.max_runs_per_hour:
+                        wait = self.window - (now - starts[0])
+                        raise LimitExceeded(
+                            f"You have used this app's {self.max_runs_per_hour} runs for this "
+                            f"hour. Try again in {_minutes(wait)}, or enter your own CometAPI "
+                            "key to run without this limit."
+                        )
+                for key in keys:
+                    self._starts[key].append(now)
+            for key in keys:
+                self._running[key] += 1
+        return Lease(self, keys)
+
+    def _release(self, keys: tuple[str, ...]) -> None:
+        with self._lock:
+            for key in keys:
+                self._running[key] = max(0, self._running[key] - 1)
+
+
+def _minutes(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute" + ("s" if minutes != 1 else "")
