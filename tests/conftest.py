@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+# Before gradio is imported anywhere: no telemetry, and uploads/cache in a folder of our own.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="comet-tests-gradio-"))
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cometapi"
 
@@ -69,3 +77,38 @@ def client_for(request):
     yield make
     for client in made:
         client.close()
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (Gradio's server_port=0 does not work)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def launch_app(tmp_path):
+    """Build and launch the app on a free loopback port; returns (demo, url). Closed after."""
+    import app as app_module
+    from comet.settings import AppSettings
+
+    launched = []
+
+    def launch(settings=None, *, demo_base_url=None):
+        settings = settings or AppSettings(output_dir=tmp_path / "outputs")
+        demo = app_module.build_demo(settings, demo_base_url=demo_base_url)
+        port = free_port()
+        demo.launch(
+            prevent_thread_lock=True,
+            server_name="127.0.0.1",
+            server_port=port,
+            quiet=True,
+            **app_module.launch_options(settings),
+        )
+        launched.append(demo)
+        return demo, f"http://127.0.0.1:{port}/"
+
+    yield launch
+    for demo in launched:
+        demo.close()
+        demo.history.close()
