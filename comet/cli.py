@@ -196,9 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     """Entry point: loads .env, runs one command, turns every CometError into one line."""
-    from dotenv import load_dotenv
+    from dotenv import find_dotenv, load_dotenv
 
-    load_dotenv()
+    load_dotenv(find_dotenv(usecwd=True))  # the .env of the folder the user runs from
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     try:

@@ -121,7 +121,7 @@ class CometClient:
         retry = Retry(
             total=None,
             connect=C.CONNECT_RETRIES,
-            read=0,
+            read=False,  # re-raise read errors as they are: never resend a request that arrived
             redirect=0,
             status=0,
             other=0,

@@ -1,0 +1,232 @@
+"""The client against the offline simulator: a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+from PIL import Image
+
+from comet import CometClient
+from comet.errors import (
+    AuthenticationError,
+    CometTimeout,
+    InvalidInputError,
+    NotFoundError,
+    PredictionFailed,
+    RateLimitError,
+)
+from comet.jobs import start_job
+from comet.outputs import save_outputs
+from comet.simulator import Simulator
+
+
+def _creates(sim):
+    return [r for r in sim.received if r.method == "POST"]
+
+
+def test_run_returns_list_output_for_flux_schnell(simulator, client_for):
+    client = client_for(simulator)
+    p = client.run("black-forest-labs/flux-schnell", {"prompt": "a boat", "num_outputs": 2})
+    assert p.succeeded
+    assert len(p.output) == 2 and all(u.startswith("http://127.0.0.1") for u in p.output)
+    assert p.seed is not None
+
+
+def test_run_normalises_string_output_to_a_list(simulator, client_for):
+    client = client_for(simulator)
+    p = client.run("black-forest-labs/flux-1.1-pro", {"prompt": "a lighthouse"})
+    raw = simulator.predictions[p.id]
+    assert raw.model == "black-forest-labs/flux-1.1-pro"
+    assert isinstance(p.output, list) and len(p.output) == 1
+
+
+def test_generate_yields_created_then_polls_until_terminal(client_for):
+    with Simulator(time_scale=0.3, image_size=128) as sim:
+        client = client_for(sim)
+        snapshots = list(client.generate("black-forest-labs/flux-schnell", {"prompt": "x"}))
+    statuses = [s.status for s in snapshots]
+    assert statuses[0] == "starting"
+    assert statuses[-1] == "succeeded"
+    assert "processing" in statuses
+    assert all(not s.done for s in snapshots[:-1])
+
+
+def test_failed_prediction_raises_with_the_models_error(simulator, client_for):
+    simulator.fail_next("NSFW content detected by the safety filter")
+    client = client_for(simulator)
+    with pytest.raises(PredictionFailed) as info:
+        client.run("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert info.value.prediction.status == "failed"
+    assert "NSFW content detected" in str(info.value)
+
+
+def test_canceled_prediction_raises_prediction_failed(simulator, client_for):
+    simulator.fail_next("canceled by user", status="canceled")
+    client = client_for(simulator)
+    with pytest.raises(PredictionFailed) as info:
+        client.run("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert info.value.prediction.status == "canceled"
+
+
+def test_429_on_create_is_retried_once_after_retry_after(simulator):
+    simulator.add_fault("create", status=429, retry_after=0.2)
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        time.sleep(seconds)
+
+    with CometClient(
+        api_key="k-123456", base_url=simulator.base_url, poll_interval=0.02, sleep=sleep
+    ) as client:
+        p = client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert p.status == "starting"
+    assert len(_creates(simulator)) == 2
+    assert len(simulator.predictions) == 1  # the refused attempt created nothing
+    assert sum(slept) == pytest.approx(0.2, abs=0.11)
+
+
+def test_persistent_429_on_create_gives_a_rate_limit_error(simulator, client_for):
+    simulator.add_fault("create", status=429, retry_after=0, times=5)
+    with pytest.raises(RateLimitError):
+        client_for(simulator).create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert len(_creates(simulator)) == 3
+    assert simulator.predictions == {}
+
+
+def test_flaky_polls_are_survived(simulator, client_for):
+    client = client_for(simulator)
+    p = client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    simulator.add_fault("get", status=502)
+    simulator.add_fault("get", status=429, retry_after=0)
+    simulator.add_fault("get", malformed=True)
+    simulator.add_fault("get", drop=True)
+    simulator.add_fault("get", status=503)
+    retries = []
+    final = list(client.watch(p, on_retry=lambda e, w: retries.append(type(e).__name__)))[-1]
+    assert final.succeeded
+    assert len(retries) == 5
+
+
+def test_hanging_poll_times_out_and_is_retried(simulator):
+    with CometClient(
+        api_key="k-123456",
+        base_url=simulator.base_url,
+        poll_interval=0.02,
+        read_timeout=0.3,
+        timeout=20,
+    ) as client:
+        p = client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+        simulator.add_fault("get", delay=3)
+        retries = []
+        final = list(client.watch(p, on_retry=lambda e, w: retries.append(e)))[-1]
+    assert final.succeeded
+    assert isinstance(retries[0], CometTimeout)
+
+
+def test_a_watch_that_never_finishes_ends_with_a_resumable_timeout(simulator):
+    with CometClient(
+        api_key="k-123456",
+        base_url=simulator.base_url,
+        poll_interval=0.02,
+        read_timeout=0.3,
+        timeout=0.8,
+    ) as client:
+        p = client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+        simulator.add_fault("get", delay=5, times=10)
+        with pytest.raises(CometTimeout) as info:
+            list(client.watch(p))
+        assert info.value.prediction_id == p.id
+        simulator.clear_faults()
+        assert list(client.watch(p.id))[-1].succeeded  # resumed by id
+
+
+def test_bad_model_ids_send_nothing(simulator, client_for):
+    client = client_for(simulator)
+    for bad in ("flux-schnell", "black-forest-labs/flux schnell", "../../etc/passwd", "a/b/c"):
+        with pytest.raises(InvalidInputError):
+            client.create_prediction(bad, {"prompt": "x"})
+    assert simulator.received == []
+
+
+def test_catalogue_validation_refuses_before_sending(simulator, client_for):
+    client = client_for(simulator)
+    with pytest.raises(InvalidInputError) as info:
+        client.create_prediction(
+            "black-forest-labs/flux-schnell", {"prompt": "x", "num_outputs": 9}
+        )
+    assert "num_outputs" in str(info.value)
+    assert simulator.received == []
+
+
+def test_unknown_model_ids_are_sent_as_they_are(simulator, client_for):
+    with pytest.raises(NotFoundError):
+        client_for(simulator).create_prediction("someone/new-model", {"prompt": "x", "odd": 1})
+    assert len(_creates(simulator)) == 1
+
+
+def test_wrong_key_is_an_authentication_error(client_for):
+    with Simulator(time_scale=0, api_key="the-right-key") as sim:
+        with pytest.raises(AuthenticationError) as info:
+            client_for(sim, api_key="the-WRONG-key-123").run(
+                "black-forest-labs/flux-schnell", {"prompt": "x"}
+            )
+    assert "COMET_API_KEY" in str(info.value)
+    assert "the-WRONG-key-123" not in str(info.value)
+
+
+def test_key_absent_from_repr_errors_and_logs(simulator, client_for, caplog):
+    key = "sk-SIMULATOR-secret-0042"
+    caplog.set_level(logging.DEBUG)
+    client = client_for(simulator, api_key=key)
+    simulator.add_fault("get", status=502)
+    simulator.fail_next("boom")
+    with pytest.raises(PredictionFailed) as info:
+        client.run("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert key not in repr(client)
+    assert key not in str(info.value) and key not in repr(info.value.prediction)
+    assert "Poll of" in caplog.text  # the retry was logged…
+    assert key not in caplog.text  # …without the key
+    assert any(r.headers.get("Authorization") == f"Bearer {key}" for r in simulator.received)
+
+
+def test_outputs_saved_and_readable_after_their_url_expired(tmp_path, client_for):
+    with Simulator(time_scale=0, image_size=128, url_ttl=0.5) as sim:
+        client = client_for(sim)
+        p = client.run("black-forest-labs/flux-dev", {"prompt": "x", "num_outputs": 2})
+        files = save_outputs(p, tmp_path)
+        sim.expire_outputs()
+        import requests
+
+        assert requests.get(p.output[0], timeout=5).status_code == 410
+    assert [f.name for f in files] == [f"{p.id}-0.webp", f"{p.id}-1.webp"]
+    for path in files:
+        with Image.open(path) as image:
+            assert image.size == (128, 128)
+    assert (tmp_path / f"{p.id}.json").exists()
+
+
+def test_start_job_records_history_before_polling(tmp_path, client_for):
+    from comet.history import History
+
+    with Simulator(time_scale=0, image_size=64) as sim:
+        client = client_for(sim)
+        history = History.in_directory(tmp_path)
+        job = start_job(
+            client,
+            "black-forest-labs/flux-schnell",
+            {"prompt": "x"},
+            output_dir=tmp_path,
+            history=history,
+        )
+        first = next(job)
+        assert first.stage == "created"
+        assert history.get(first.prediction.id).status == "starting"
+        assert [r for r in sim.received if r.method == "GET"] == []
+        final = list(job)[-1]
+        entry = history.get(first.prediction.id)
+        history.close()
+    assert final.stage == "saved" and final.files
+    assert entry.status == "succeeded" and entry.files
