@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import shlex
 from collections.abc import Mapping
@@ -84,17 +85,20 @@ def resolve_image_field(
 def _as_paths(uploads: Any) -> list[str]:
     if not uploads:
         return []
-    if isinstance(uploads, (str, bytes)):
-        return [str(uploads)]
+    if isinstance(uploads, (str, os.PathLike)):
+        return [os.fspath(uploads)]
     paths = []
     for item in uploads:
         if isinstance(item, (tuple, list)):  # a Gallery gives (path, caption)
             item = item[0]
         if isinstance(item, Mapping):
             item = item.get("path") or item.get("name")
-        path = getattr(item, "name", item)
-        if path:
-            paths.append(str(path))
+        if isinstance(item, os.PathLike):
+            item = os.fspath(item)
+        elif not isinstance(item, str):
+            item = getattr(item, "name", None)  # a tempfile wrapper, as older Gradio gave
+        if item:
+            paths.append(str(item))
     return paths
 
 
