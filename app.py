@@ -401,8 +401,6 @@ def build_demo(
             if randomize_seed:
                 values.pop("seed", None)
             body, curl = request_preview(settings.base_url, model, values)
-            if randomize_seed:
-                body = "// a random seed is added when you press Generate\n" + body
             return body, curl
         except CometError as exc:
             return f"// {exc.message}", ""
@@ -698,6 +696,11 @@ def build_demo(
                             preview_curl = gr.Code(
                                 label="curl", language="shell", elem_id="preview-curl"
                             )
+                            gr.Markdown(
+                                "With **Randomize seed** on, Generate adds a random `seed` "
+                                "(shown after the run). Uploaded images are sent inline as "
+                                "`data:` URIs, shortened here."
+                            )
                         with gr.Accordion("API key", open=False):
                             gr.Markdown(
                                 "Use your own CometAPI key for your runs. It is kept on the "
@@ -987,4 +990,12 @@ if __name__ == "__main__":
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per internal request
+    for entry in demo.history.unfinished():
+        log.info(
+            "Unfinished prediction %s (%s, %s): resume it from the History tab",
+            entry.id,
+            entry.model,
+            entry.status,
+        )
     demo.launch(**launch_options(demo.settings))
