@@ -100,8 +100,12 @@ def test_input_must_be_a_dict(client):
 
 @responses.activate
 def test_create_retries_429_after_retry_after_then_succeeds(client, clock):
-    responses.post(CREATE, json=load_fixture("error_replicate_429.json"), status=429,
-                   headers={"Retry-After": "3"})
+    responses.post(
+        CREATE,
+        json=load_fixture("error_replicate_429.json"),
+        status=429,
+        headers={"Retry-After": "3"},
+    )
     responses.post(CREATE, json=load_fixture("create_flux_schnell.json"), status=201)
     p = client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
     assert p.id == "q4chw5rey9rmt0cww76t4h3ma4"
@@ -121,8 +125,9 @@ def test_create_gives_up_after_three_429s(client):
 
 @responses.activate
 def test_create_is_not_retried_after_a_5xx(client):
-    responses.post(CREATE, body="<html><h1>502 Bad Gateway</h1></html>", status=502,
-                   content_type="text/html")
+    responses.post(
+        CREATE, body="<html><h1>502 Bad Gateway</h1></html>", status=502, content_type="text/html"
+    )
     with pytest.raises(ServerError) as info:
         client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
     assert len(responses.calls) == 1
@@ -180,8 +185,14 @@ def test_documented_error_bodies_map_to_errors(client, status, fixture, error, t
 
 @responses.activate
 @pytest.mark.parametrize(
-    ("status", "error"), [(403, AuthenticationError), (404, NotFoundError), (422, InvalidInputError),
-                          (500, ServerError), (503, ServerError)],
+    ("status", "error"),
+    [
+        (403, AuthenticationError),
+        (404, NotFoundError),
+        (422, InvalidInputError),
+        (500, ServerError),
+        (503, ServerError),
+    ],
 )
 def test_non_json_error_pages_map_by_status(client, status, error):
     responses.get(GET, body="<html>nope</html>", status=status, content_type="text/html")
