@@ -974,7 +974,12 @@ def launch_options(settings: AppSettings) -> dict[str, Any]:
     output_dir.mkdir(parents=True, exist_ok=True)
     return {
         "allowed_paths": [str(output_dir)],
-        "blocked_paths": [str(output_dir / "history.sqlite3")],
+        # The history database (and SQLite's side files) must never be served, even though
+        # the folder is allowed so that the gallery can show saved images from anywhere.
+        "blocked_paths": [
+            str(output_dir / f"history.sqlite3{suffix}")
+            for suffix in ("", "-wal", "-shm", "-journal")
+        ],
         "run_history": False,
         "share": False,
         "ssr_mode": False,
