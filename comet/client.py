@@ -340,12 +340,12 @@ class CometClient:
             if creating:
                 raise CometTimeout(
                     f"{self.base_url} did not answer the create request within "
-                    f"{timeout[1]:.0f} s. The prediction may have been created (and billed) "
+                    f"{timeout[1]:g} s. The prediction may have been created (and billed) "
                     "anyway; it was not retried so that you do not pay twice. Check your "
                     "CometAPI dashboard before trying again."
                 ) from exc
             raise CometTimeout(
-                f"{self.base_url} did not answer within {timeout[1]:.0f} s.",
+                f"{self.base_url} did not answer within {timeout[1]:g} s.",
                 prediction_id=prediction_id,
             ) from exc
         except requests.exceptions.ConnectionError as exc:

@@ -91,7 +91,16 @@ def follow_job(
 def save_prediction(
     prediction: Prediction, output_dir: str | Path, history: History | None = None
 ) -> tuple[list[Path], str | None]:
-    """Save a succeeded prediction's outputs, keeping what could be saved when some fail."""
+    """Save a succeeded prediction's outputs, keeping what could be saved when some fail.
+
+    Outputs already saved in full (resuming a finished prediction) are not fetched again:
+    their delivery URLs may have expired since, and the files on disk are what counts.
+    """
+    entry = history.get(prediction.id) if history is not None else None
+    if entry is not None and entry.files and entry.save_error is None:
+        kept = [Path(name) for name in entry.files if Path(name).is_file()]
+        if len(kept) == len(entry.files) == len(prediction.output):
+            return kept, None
     try:
         files = save_outputs(prediction, output_dir)
         error = None

@@ -1,0 +1,705 @@
+"""Fault injection: the jobs layer and the app against the simulator's fault switches.
+
+Each fault ends in one of two ways: the run succeeds with its images saved, or it stops with a
+message a person can act on while the prediction's id stays in history. A ledger checks at the
+end of the module that every prediction any simulator here created is found in a history file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from conftest import ROOT, free_port
+from PIL import Image
+
+from comet.errors import CometConnectionError, CometTimeout, ServerError
+from comet.history import History
+from comet.jobs import JobUpdate, follow_job, start_job
+from comet.settings import AppSettings
+from comet.simulator import Simulator
+
+MODEL = "black-forest-labs/flux-schnell"
+DEADLINE = 60.0  # generous: a loaded 2-core machine is slow, but never this slow
+APP_START_DEADLINE = 120.0  # `python app.py` imports gradio (about 5 s on an idle machine)
+
+# The ledger: prediction id -> the test whose simulator created it; ids found in any history.
+_CREATED: dict[str, str] = {}
+_IN_HISTORY: set[str] = set()
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def wait_for(condition, what: str, timeout: float = DEADLINE) -> Any:
+    """Poll condition until it returns something truthy; fail after timeout seconds."""
+    ticker = threading.Event()
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
+        ticker.wait(0.02)
+
+
+def creates(sim: Simulator) -> list:
+    return [r for r in sim.received if r.method == "POST" and r.path.endswith("/predictions")]
+
+
+def polls(sim: Simulator) -> list:
+    return [r for r in sim.received if r.method == "GET" and "/predictions/" in r.path]
+
+
+def downloads(sim: Simulator) -> list:
+    return [r for r in sim.received if r.method == "GET" and r.path.startswith("/delivery/")]
+
+
+def gaps(requests_: list) -> list[float]:
+    return [b.time - a.time for a, b in zip(requests_, requests_[1:], strict=False)]
+
+
+def run_job(client, history: History, out: Path, prompt: str = "a lighthouse") -> list[JobUpdate]:
+    updates = start_job(client, MODEL, {"prompt": prompt}, output_dir=out, history=history)
+    return list(updates)
+
+
+def assert_readable_images(paths) -> None:
+    assert paths, "no image was saved"
+    for path in paths:
+        with Image.open(path) as image:
+            image.load()
+            assert image.size[0] > 0
+
+
+def assert_saved(final: JobUpdate, history: History) -> None:
+    """The run succeeded, its images are on disk and readable, and history says so."""
+    assert final.stage == "saved"
+    assert final.prediction.succeeded
+    assert final.save_error is None
+    assert_readable_images(final.files)
+    entry = history.get(final.prediction.id)
+    assert entry is not None
+    assert entry.status == "succeeded"
+    assert entry.files == [str(Path(p).resolve()) for p in final.files]
+    assert entry.save_error is None
+
+
+def gallery_ids(gallery: list) -> list[str]:
+    """Prediction ids from gallery items: saved files are named <id>-<index>.<ext>."""
+    return [Path(item["image"]).name.split("-")[0] for item in gallery]
+
+
+def no_new_images(gallery: Any) -> bool:
+    """The gallery was left alone (gr.skip() reaches gradio_client as an update) or emptied."""
+    return gallery in ([], None, {"__type__": "update"})
+
+
+def app_settings(sim: Simulator, out: Path, **kwargs: Any) -> AppSettings:
+    """The app in CometAPI mode against one simulator, polling fast."""
+    kwargs.setdefault("poll_interval", 0.02)
+    return AppSettings(owner_key="k", base_url=sim.base_url, output_dir=out, **kwargs)
+
+
+def connect(url: str, tmp_path: Path):
+    from gradio_client import Client
+
+    return Client(
+        url,
+        verbose=False,
+        download_files=str(tmp_path / "downloads"),
+        analytics_enabled=False,
+    )
+
+
+class Ledger:
+    """Simulators and history files of one test, read back into the module ledger after it."""
+
+    def __init__(self) -> None:
+        self.sims: list[Simulator] = []
+        self.paths: list[Path] = []
+        self.open: list[History] = []
+
+    def simulator(self, **kwargs: Any) -> Simulator:
+        kwargs.setdefault("time_scale", 0.0)
+        kwargs.setdefault("image_size", 64)
+        sim = Simulator(**kwargs).start()
+        self.sims.append(sim)
+        return sim
+
+    def history(self, directory: Path) -> History:
+        history = History.in_directory(directory)
+        self.open.append(history)
+        self.track(history.path)
+        return history
+
+    def track(self, path: Path) -> None:
+        self.paths.append(Path(path))
+
+
+@pytest.fixture
+def ledger(request):
+    """Request it before launch_app, so the apps close before their simulators stop."""
+    book = Ledger()
+    yield book
+    for history in book.open:
+        history.close()
+    errors = []
+    for sim in book.sims:
+        sim.stop()
+        errors.extend(sim.errors)
+        for prediction_id in list(sim.predictions):
+            _CREATED.setdefault(prediction_id, request.node.name)
+    for path in book.paths:
+        if path.exists():
+            with History(path) as history:
+                _IN_HISTORY.update(entry.id for entry in history.list(limit=1_000_000))
+    assert errors == [], f"the simulator answered internal errors: {errors}"
+
+
+@pytest.fixture
+def job_env(ledger, client_for, tmp_path):
+    """A fast simulator, a client for it, a history file and an output folder."""
+    sim = ledger.simulator()
+    out = tmp_path / "out"
+    return sim, client_for(sim), ledger.history(out), out
+
+
+# -- 429 ------------------------------------------------------------------------------------
+
+
+def test_429_burst_on_create_waits_retry_after_and_creates_once(job_env):
+    sim, client, history, out = job_env
+    sim.add_fault("create", status=429, retry_after=0.3, times=2)
+
+    final = run_job(client, history, out)[-1]
+
+    assert_saved(final, history)
+    posts = creates(sim)
+    assert len(posts) == 3  # two refused, one accepted
+    assert list(sim.predictions) == [final.prediction.id]
+    assert all(gap >= 0.25 for gap in gaps(posts)), gaps(posts)  # Retry-After: 0.3 honoured
+
+
+def test_429_burst_on_polls_waits_retry_after_and_the_run_succeeds(job_env):
+    sim, client, history, out = job_env
+    sim.add_fault("get", status=429, retry_after=0.2, times=3)
+
+    final = run_job(client, history, out)[-1]
+
+    assert_saved(final, history)
+    assert len(creates(sim)) == 1
+    first_polls = polls(sim)[:4]
+    assert len(first_polls) == 4  # three refused, then the one that saw it finished
+    assert all(gap >= 0.15 for gap in gaps(first_polls)), gaps(first_polls)
+
+
+# -- 5xx ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_html_page_on_polls_is_retried_and_the_run_succeeds(job_env, caplog, status):
+    sim, client, history, out = job_env
+    sim.add_fault("get", status=status, times=2)
+    caplog.set_level(logging.WARNING, logger="comet.client")
+
+    final = run_job(client, history, out)[-1]
+
+    assert_saved(final, history)
+    assert len(creates(sim)) == 1
+    assert len(polls(sim)) >= 3
+    # the HTML page became a short message, not a traceback or a page of markup
+    assert f"server error (HTTP {status} (<html>" in caplog.text
+
+
+# -- hanging polls ----------------------------------------------------------------------------
+
+
+def test_poll_hanging_past_the_read_timeout_is_abandoned_and_retried(
+    ledger, client_for, tmp_path, caplog
+):
+    sim = ledger.simulator()
+    history = ledger.history(tmp_path / "out")
+    client = client_for(sim, read_timeout=0.5)
+    sim.add_fault("get", delay=2)
+    caplog.set_level(logging.WARNING, logger="comet.client")
+
+    final = run_job(client, history, tmp_path / "out")[-1]
+
+    assert_saved(final, history)
+    assert "did not answer within 0.5 s" in caplog.text
+    assert len(polls(sim)) >= 2
+
+
+def test_polls_hanging_until_the_deadline_end_with_a_resumable_timeout(
+    ledger, client_for, tmp_path
+):
+    sim = ledger.simulator()
+    out = tmp_path / "out"
+    history = ledger.history(out)
+    client = client_for(sim, read_timeout=0.5, timeout=1.5)
+    sim.add_fault("get", delay=3, times=50)
+    job = start_job(client, MODEL, {"prompt": "a kite"}, output_dir=out, history=history)
+
+    created = next(job)
+    with pytest.raises(CometTimeout) as info:
+        list(job)
+
+    prediction_id = created.prediction.id
+    assert info.value.prediction_id == prediction_id
+    assert f"python -m comet get {prediction_id}" in info.value.message
+    assert history.get(prediction_id).status == "starting"  # recorded, marked unfinished
+    assert [e.id for e in history.unfinished()] == [prediction_id]
+
+    sim.clear_faults()
+    final = list(follow_job(client, prediction_id, output_dir=out, history=history))[-1]
+    assert_saved(final, history)
+    assert history.unfinished() == []
+
+
+# -- malformed bodies and unknown statuses ----------------------------------------------------
+
+
+def test_malformed_json_on_a_poll_is_retried(job_env, caplog):
+    sim, client, history, out = job_env
+    sim.add_fault("get", malformed=True, times=2)
+    caplog.set_level(logging.WARNING, logger="comet.client")
+
+    final = run_job(client, history, out)[-1]
+
+    assert_saved(final, history)
+    assert "not valid JSON" in caplog.text
+    assert len(creates(sim)) == 1
+
+
+def test_malformed_json_on_create_is_a_clear_error_and_is_not_resent(job_env):
+    sim, client, history, out = job_env
+    sim.add_fault("create", malformed=True)
+
+    with pytest.raises(ServerError) as info:
+        run_job(client, history, out)
+
+    assert "not valid JSON" in info.value.message
+    assert len(creates(sim)) == 1  # never resent: it might have been billed
+    assert sim.predictions == {}  # the simulator answered before creating anything
+    assert history.count() == 0
+
+
+def test_unknown_status_counts_as_running_until_a_known_one_arrives(job_env):
+    sim, client, history, out = job_env
+    sim.add_fault("create", status_value="weird")
+    sim.add_fault("get", status_value="weird", times=2)
+    seen_in_history = []
+    job = start_job(client, MODEL, {"prompt": "a fox"}, output_dir=out, history=history)
+
+    updates = []
+    for update in job:
+        updates.append(update)
+        seen_in_history.append(history.get(update.prediction.id).status)
+
+    assert [u.prediction.status for u in updates[:3]] == ["processing"] * 3
+    assert seen_in_history[:3] == ["processing"] * 3  # stored as one of the five, still open
+    assert_saved(updates[-1], history)
+    assert len(polls(sim)) == 3
+
+
+# -- dropped connections and a restarted server ----------------------------------------------
+
+
+def test_connection_dropped_mid_poll_is_retried(job_env, caplog):
+    sim, client, history, out = job_env
+    sim.add_fault("get", drop=True, times=2)
+    caplog.set_level(logging.WARNING, logger="comet.client")
+
+    final = run_job(client, history, out)[-1]
+
+    assert_saved(final, history)
+    assert len(creates(sim)) == 1
+    assert len(polls(sim)) >= 3
+    assert caplog.text.count("Poll of") >= 2
+
+
+def test_connection_dropped_on_create_is_not_resent(job_env):
+    sim, client, history, out = job_env
+    sim.add_fault("create", drop=True)
+
+    with pytest.raises(CometConnectionError) as info:
+        run_job(client, history, out)
+
+    assert "not retried so that you do not pay twice" in info.value.message
+    assert len(creates(sim)) == 1
+    assert history.count() == len(sim.predictions) == 0
+
+
+def test_simulator_restarted_mid_run_the_run_still_finishes(ledger, client_for, tmp_path, caplog):
+    sim = ledger.simulator(time_scale=2.5)  # flux-schnell takes 2.5 s
+    out = tmp_path / "out"
+    history = ledger.history(out)
+    client = client_for(sim)
+    caplog.set_level(logging.WARNING, logger="comet.client")
+    port = sim.port
+    updates: list[JobUpdate] = []
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            updates.extend(run_job(client, history, out, "a windmill"))
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    wait_for(lambda: polls(sim), "the first poll")
+    sim.stop()
+    wait_for(lambda: "Could not reach" in caplog.text, "a poll to fail while the server is down")
+    prediction_id = next(iter(sim.predictions))
+    assert history.get(prediction_id).status in ("starting", "processing")  # mid-run
+    sim.start()
+    assert sim.port == port
+    thread.join(timeout=DEADLINE)
+
+    assert not thread.is_alive(), "the run did not finish after the simulator came back"
+    assert failures == []
+    assert updates[-1].prediction.id == prediction_id
+    assert_saved(updates[-1], history)
+    assert len(creates(sim)) == 1
+
+
+# -- delivery URLs that expire ---------------------------------------------------------------
+
+
+def test_outputs_expired_before_saving_end_with_a_save_error_in_history(job_env):
+    sim, client, history, out = job_env
+    job = start_job(client, MODEL, {"prompt": "a tram"}, output_dir=out, history=history)
+    created = next(job)
+    wait_for(
+        lambda: sim.predictions[created.prediction.id].status_at(time.monotonic()) == "succeeded",
+        "the prediction to succeed",
+    )
+    sim.expire_outputs()  # after success, before the client has polled or downloaded anything
+
+    final = list(job)[-1]
+
+    assert final.stage == "saved" and final.prediction.succeeded
+    assert final.files == []
+    assert "could not be saved" in final.save_error
+    assert "expired (HTTP 410)" in final.save_error
+    entry = history.get(created.prediction.id)
+    assert entry.status == "succeeded"
+    assert entry.save_error == final.save_error
+    assert entry.files == []
+    assert entry.output == final.prediction.output  # the URLs are kept, for the record
+
+
+def test_resuming_a_saved_prediction_after_its_urls_expired_keeps_its_files(job_env):
+    sim, client, history, out = job_env
+    first = run_job(client, history, out, "a quiet harbour")[-1]
+    assert_saved(first, history)
+    saved = [path.read_bytes() for path in first.files]
+    sim.expire_outputs()
+
+    again = list(follow_job(client, first.prediction.id, output_dir=out, history=history))[-1]
+
+    assert again.files == first.files
+    assert again.save_error is None
+    assert [path.read_bytes() for path in again.files] == saved
+    assert_saved(again, history)
+    assert len(downloads(sim)) == 1  # fetched once, before the URL expired
+
+
+# -- the app ---------------------------------------------------------------------------------
+
+
+def test_app_429_burst_on_create_and_polls_succeeds_with_one_prediction(
+    ledger, launch_app, tmp_path
+):
+    sim = ledger.simulator()
+    out = tmp_path / "outputs"
+    demo, url = launch_app(app_settings(sim, out))
+    ledger.track(demo.history.path)
+    sim.add_fault("create", status=429, retry_after=0.2, times=2)
+    sim.add_fault("get", status=429, retry_after=0.2, times=2)
+
+    status, gallery, seed = connect(url, tmp_path).predict(
+        prompt="a red bicycle", model=MODEL, api_name="/generate"
+    )
+
+    assert status.startswith("**Succeeded"), status
+    [prediction_id] = sim.predictions
+    assert len(creates(sim)) == 3
+    assert gallery_ids(gallery) == [prediction_id]
+    assert_readable_images([item["image"] for item in gallery])
+    assert demo.history.get(prediction_id).status == "succeeded"
+
+
+def test_app_429_on_every_create_says_rate_limited_and_nothing_is_created(
+    ledger, launch_app, tmp_path
+):
+    sim = ledger.simulator()
+    demo, url = launch_app(app_settings(sim, tmp_path / "outputs"))
+    ledger.track(demo.history.path)
+    sim.add_fault("create", status=429, retry_after=0.1, times=3)
+
+    status, gallery, seed = connect(url, tmp_path).predict(
+        prompt="a red bicycle", model=MODEL, api_name="/generate"
+    )
+
+    assert status.startswith("**Rate limited by CometAPI.**"), status
+    assert "Traceback" not in status
+    assert no_new_images(gallery), gallery
+    assert len(creates(sim)) == 3  # the client's whole allowance, then it gave up
+    assert sim.predictions == {}
+    assert demo.history.count() == 0
+
+
+def test_app_5xx_pages_on_polls_are_survived(ledger, launch_app, tmp_path):
+    sim = ledger.simulator()
+    demo, url = launch_app(app_settings(sim, tmp_path / "outputs"))
+    ledger.track(demo.history.path)
+    for status_code in (500, 502, 503):
+        sim.add_fault("get", status=status_code)
+
+    status, gallery, seed = connect(url, tmp_path).predict(
+        prompt="a green door", model=MODEL, api_name="/generate"
+    )
+
+    assert status.startswith("**Succeeded"), status
+    [prediction_id] = sim.predictions
+    assert gallery_ids(gallery) == [prediction_id]
+    assert len(creates(sim)) == 1
+    assert len(polls(sim)) == 4
+    assert demo.history.get(prediction_id).files
+
+
+def test_app_5xx_until_the_deadline_names_the_prediction_and_resume_brings_its_images(
+    ledger, launch_app, tmp_path
+):
+    sim = ledger.simulator()
+    demo, url = launch_app(app_settings(sim, tmp_path / "outputs", timeout=2.0))
+    ledger.track(demo.history.path)
+    sim.add_fault("get", status=503, times=1000)
+    client = connect(url, tmp_path)
+
+    status, gallery, seed = client.predict(prompt="a moth", model=MODEL, api_name="/generate")
+
+    [prediction_id] = sim.predictions
+    assert status.startswith("**Still waiting after the time limit.**"), status
+    assert f"`{prediction_id}` is saved in History" in status
+    assert no_new_images(gallery), gallery
+    assert demo.history.get(prediction_id).status == "starting"
+
+    sim.clear_faults()
+    resumed, images = client.predict(prediction_id=prediction_id, api_name="/resume")
+
+    assert resumed.startswith("**Resumed: succeeded**"), resumed
+    assert gallery_ids(images) == [prediction_id]
+    entry = demo.history.get(prediction_id)
+    assert entry.status == "succeeded"
+    assert_readable_images(entry.files)
+    assert len(creates(sim)) == 1
+
+
+def test_app_saved_images_still_show_after_the_delivery_urls_expire(ledger, launch_app, tmp_path):
+    sim = ledger.simulator(time_scale=0.3, url_ttl=2.0)
+    demo, url = launch_app(app_settings(sim, tmp_path / "outputs"))
+    ledger.track(demo.history.path)
+    client = connect(url, tmp_path)
+
+    status, gallery, seed = client.predict(
+        prompt="a glass whale", model=MODEL, api_name="/generate"
+    )
+
+    assert status.startswith("**Succeeded"), status
+    [prediction_id] = sim.predictions
+    saved = [Path(p).read_bytes() for p in demo.history.get(prediction_id).files]
+    delivery_url = sim.predictions[prediction_id].output_urls(sim.base_url)[0]
+    wait_for(
+        lambda: requests.get(delivery_url, timeout=5).status_code == 410,
+        "the delivery URL to expire",
+    )
+    # Opening it again by id (the History tab's resume box) shows the saved images, served by
+    # the app, and leaves the record of them intact.
+    resumed, images = client.predict(prediction_id=prediction_id, api_name="/resume")
+
+    assert resumed.startswith("**Resumed: succeeded**"), resumed
+    assert gallery_ids(images) == [prediction_id]
+    assert [Path(item["image"]).read_bytes() for item in images] == saved
+    entry = demo.history.get(prediction_id)
+    assert [Path(p).read_bytes() for p in entry.files] == saved
+    assert entry.save_error is None
+    assert_readable_images(entry.files)
+    assert_readable_images([item["image"] for item in gallery])
+
+
+def test_app_outputs_expiring_before_saving_warn_and_keep_the_id(ledger, launch_app, tmp_path):
+    sim = ledger.simulator()
+    demo, url = launch_app(app_settings(sim, tmp_path / "outputs"))
+    ledger.track(demo.history.path)
+    sim.add_fault("file", delay=1.0)  # holds the download while the URL expires
+    job = connect(url, tmp_path).submit(prompt="a paper crane", model=MODEL, api_name="/generate")
+
+    wait_for(lambda: downloads(sim), "the app to start downloading")
+    sim.expire_outputs()
+    status, gallery, seed = job.result(timeout=DEADLINE)
+
+    [prediction_id] = sim.predictions
+    assert status.startswith("**Succeeded"), status
+    assert "⚠️ 1 of 1 image could not be saved" in status
+    assert "the delivery URL has expired (HTTP 410)" in status
+    assert no_new_images(gallery), gallery
+    entry = demo.history.get(prediction_id)
+    assert entry.status == "succeeded"
+    assert "expired (HTTP 410)" in entry.save_error
+    assert entry.files == []
+
+
+def _start_app(env: dict[str, str], port: int, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """`python app.py` from the repo root, logging to a file; returns once it answers."""
+    env = {**env, "GRADIO_SERVER_PORT": str(port)}
+    with open(log_path, "ab") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "app.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/"
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"app.py exited early:\n{log_path.read_text()[-3000:]}")
+        try:
+            return requests.get(url, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    wait_for(answers, "app.py to serve", timeout=APP_START_DEADLINE)
+    return process, url
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.wait(timeout=30)
+
+
+def test_app_killed_mid_run_and_restarted_resumes_the_prediction(ledger, tmp_path):
+    sim = ledger.simulator(time_scale=5.0)  # flux-schnell takes 5 s
+    out = tmp_path / "outputs"
+    ledger.track(out / "history.sqlite3")
+    env = {
+        **os.environ,
+        "COMET_API_KEY": "k",
+        "COMET_BASE_URL": sim.base_url,
+        "COMET_OUTPUT_DIR": str(out),
+        "COMET_POLL_INTERVAL": "0.05",
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = tmp_path / "app.log"
+    first = second = None
+    client = None
+    try:
+        first, url = _start_app(env, free_port(), log_path)
+        client = connect(url, tmp_path)
+        client.submit(prompt="a lantern in fog", model=MODEL, api_name="/generate")
+
+        def recorded() -> list:
+            if not creates(sim):
+                return []
+            with History.in_directory(out) as history:
+                return history.list()
+
+        [entry] = wait_for(recorded, "the app to create and record a prediction")
+        prediction_id = entry.id
+        assert list(sim.predictions) == [prediction_id]
+        assert entry.status in ("starting", "processing")
+        first.kill()  # SIGKILL: no clean-up of any kind
+        first.wait(timeout=30)
+        client.close()
+        client = None
+
+        second, url = _start_app(env, free_port(), log_path)
+        assert f"Unfinished prediction {prediction_id}" in log_path.read_text()
+        listed = subprocess.run(
+            [sys.executable, "-m", "comet", "history", "--unfinished"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert prediction_id in listed.stdout
+
+        client = connect(url, tmp_path)
+        status, gallery = client.predict(prediction_id=prediction_id, api_name="/resume")
+
+        assert status.startswith("**Resumed: succeeded**"), status
+        assert gallery_ids(gallery) == [prediction_id]
+        assert_readable_images([item["image"] for item in gallery])
+        assert_readable_images(sorted(out.glob(f"{prediction_id}-*.webp")))
+        with History.in_directory(out) as history:
+            entry = history.get(prediction_id)
+            assert entry.status == "succeeded"
+            assert history.unfinished() == []
+        assert len(creates(sim)) == 1
+    finally:
+        if client is not None:
+            client.close()
+        _stop(first)
+        _stop(second)
+
+
+def test_two_users_generating_at_once_each_get_only_their_own_images(ledger, launch_app, tmp_path):
+    sim = ledger.simulator(time_scale=100.0)  # runs wait until both users are mid-run
+    demo, url = launch_app(app_settings(sim, tmp_path / "outputs"))
+    ledger.track(demo.history.path)
+    prompts = {"alice": "a lighthouse at dusk", "bob": "a submarine in a teacup"}
+    jobs = {
+        user: connect(url, tmp_path / user).submit(prompt=prompt, model=MODEL, api_name="/generate")
+        for user, prompt in prompts.items()
+    }
+
+    wait_for(lambda: len(sim.predictions) == 2, "both users' predictions to be created")
+    wait_for(lambda: len({r.path for r in polls(sim)}) == 2, "both runs to be waiting")
+    id_for_prompt = {p.input["prompt"]: p.id for p in sim.predictions.values()}
+    for record in sim.predictions.values():
+        record.duration = 0.0  # both finish now, while both are being waited on
+
+    for user, job in jobs.items():
+        status, gallery, seed = job.result(timeout=DEADLINE)
+        own = id_for_prompt[prompts[user]]
+        assert status.startswith("**Succeeded"), status
+        assert gallery_ids(gallery) == [own]
+        others = set(id_for_prompt.values()) - {own}
+        progress = " ".join(str(output[0]) for output in job.outputs())
+        assert own in progress
+        assert not any(other in progress for other in others)
+    assert len(creates(sim)) == 2
+
+
+# -- the ledger ------------------------------------------------------------------------------
+
+
+def test_zz_every_created_prediction_is_accounted_for(capsys):
+    accounted = set(_CREATED) & _IN_HISTORY
+    with capsys.disabled():
+        print(
+            f"\nfault suite: {len(_CREATED)} predictions created, "
+            f"{len(accounted)} accounted for in history"
+        )
+    missing = {pid: test for pid, test in _CREATED.items() if pid not in _IN_HISTORY}
+    assert missing == {}
+    assert _IN_HISTORY == set(_CREATED)
