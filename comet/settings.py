@@ -30,6 +30,19 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _float(name: str) -> float | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not value > 0:
+        raise ValueError(f"{name} must be more than 0, got {raw!r}")
+    return value
+
+
 @dataclass
 class AppSettings:
     """Everything the web app reads from the environment; the owner key is never in repr."""
@@ -49,8 +62,6 @@ class AppSettings:
     @classmethod
     def from_env(cls) -> AppSettings:
         """Read COMET_* (and SPACE_ID) variables; bad numbers raise ValueError naming them."""
-        poll = os.environ.get("COMET_POLL_INTERVAL", "").strip()
-        timeout = os.environ.get("COMET_TIMEOUT", "").strip()
         return cls(
             owner_key=os.environ.get("COMET_API_KEY", "").strip(),
             base_url=(os.environ.get("COMET_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/"),
@@ -61,8 +72,8 @@ class AppSettings:
             max_concurrent_per_visitor=_int("COMET_MAX_CONCURRENT_PER_VISITOR", 2, minimum=1),
             max_images_per_run=_int("COMET_MAX_IMAGES_PER_RUN", 4, minimum=1),
             shared=_flag("COMET_SHARED") or bool(os.environ.get("SPACE_ID")),
-            poll_interval=float(poll) if poll else None,
-            timeout=float(timeout) if timeout else None,
+            poll_interval=_float("COMET_POLL_INTERVAL"),
+            timeout=_float("COMET_TIMEOUT"),
         )
 
     @property

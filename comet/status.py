@@ -13,6 +13,7 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
+from .limits import LimitExceeded
 from .prediction import Prediction
 
 __all__ = ["progress_line", "estimated_progress", "friendly_error", "STOP_NOTE"]
@@ -83,6 +84,8 @@ def friendly_error(error: Exception, *, demo: bool = False) -> str:
             else "Wait a little and try again."
         )
         return f"**Rate limited by CometAPI.** {wait}{resume}"
+    if isinstance(error, LimitExceeded):
+        return f"**Limit reached.** {error.message}"
     if isinstance(error, InvalidInputError):
         return f"**Please check the input.** {error.message}"
     if isinstance(error, NotFoundError):

@@ -1,0 +1,468 @@
+"""Safe to share: per-visitor limits, input limits, private history and settings from the env.
+
+Runs the real app on 127.0.0.1 against the simulator and calls it through gradio_client. Every
+gradio_client Client is its own session (its own session hash) but all of them come from
+127.0.0.1, and the limits count per session AND per IP: two Clients share one IP budget.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from comet.limits import LimitExceeded, RunLimiter
+from comet.settings import AppSettings
+from comet.simulator import Simulator
+
+SCHNELL = "black-forest-labs/flux-schnell"
+KONTEXT = "black-forest-labs/flux-kontext-pro"
+FLUX2 = "black-forest-labs/flux-2-pro"
+OWNER_KEY = "sk-owner-x"
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def wait_for(condition, timeout: float = 20.0, what: str = "condition"):
+    """Poll until condition() is truthy; fail after a deadline (no blind sleeps)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def creates(sim: Simulator) -> list:
+    return [r for r in sim.received if r.method == "POST"]
+
+
+@pytest.fixture
+def owner_app(launch_app, tmp_path):
+    """Launch the app in owner-key mode against a simulator; returns (demo, url)."""
+
+    def launch(sim: Simulator, **overrides):
+        overrides.setdefault("owner_key", OWNER_KEY)
+        overrides.setdefault("poll_interval", 0.02)
+        settings = AppSettings(base_url=sim.base_url, output_dir=tmp_path / "outputs", **overrides)
+        return launch_app(settings)
+
+    return launch
+
+
+@pytest.fixture
+def client(tmp_path):
+    """gradio_client Clients (one session each), downloading into tmp, closed after."""
+    made = []
+
+    def make(url: str) -> Client:
+        made.append(
+            Client(
+                url,
+                verbose=False,
+                download_files=str(tmp_path / "downloads"),
+                analytics_enabled=False,
+            )
+        )
+        return made[-1]
+
+    yield make
+    for item in made:
+        item.close()
+
+
+def generate(api: Client, **kwargs):
+    kwargs.setdefault("prompt", "a paper boat")
+    kwargs.setdefault("model", SCHNELL)
+    return api.predict(api_name="/generate", **kwargs)
+
+
+# -- RunLimiter --------------------------------------------------------------------------------
+
+
+def test_limiter_refuses_the_run_over_the_hourly_limit_and_says_when():
+    clock = FakeClock()
+    limiter = RunLimiter(max_runs_per_hour=2, max_concurrent=5, clock=clock)
+    for _ in range(2):
+        limiter.acquire(["session:a"], count_towards_hourly=True).release()
+        clock.now += 60
+
+    with pytest.raises(LimitExceeded, match=r"2 runs for this hour\. Try again in 58 minutes"):
+        limiter.acquire(["session:a"], count_towards_hourly=True)
+
+    clock.now += 57 * 60 + 30  # 30 s before the first run leaves the window
+    with pytest.raises(LimitExceeded, match="Try again in 1 minute,"):
+        limiter.acquire(["session:a"], count_towards_hourly=True)
+
+    clock.now += 30
+    limiter.acquire(["session:a"], count_towards_hourly=True).release()
+
+
+def test_limiter_counts_every_identity_so_one_ip_shares_a_budget():
+    limiter = RunLimiter(max_runs_per_hour=2, max_concurrent=5, clock=FakeClock())
+    limiter.acquire(["session:a", "ip:1.2.3.4"], count_towards_hourly=True).release()
+    limiter.acquire(["session:b", "ip:1.2.3.4"], count_towards_hourly=True).release()
+
+    # a new session from the same address is over the address's budget
+    with pytest.raises(LimitExceeded):
+        limiter.acquire(["session:c", "ip:1.2.3.4"], count_towards_hourly=True)
+    # session a has one run left, from another address; then it is over its own budget
+    limiter.acquire(["session:a", "ip:5.6.7.8"], count_towards_hourly=True).release()
+    with pytest.raises(LimitExceeded):
+        limiter.acquire(["session:a", "ip:9.9.9.9"], count_towards_hourly=True)
+    # a refused run spent nothing from the identities that were still under the limit
+    limiter.acquire(["session:z", "ip:9.9.9.9"], count_towards_hourly=True).release()
+
+
+def test_limiter_own_key_runs_skip_the_hourly_limit_but_not_the_concurrency_cap():
+    limiter = RunLimiter(max_runs_per_hour=1, max_concurrent=2, clock=FakeClock())
+    for _ in range(5):
+        limiter.acquire(["session:a"], count_towards_hourly=False).release()
+    limiter.acquire(["session:a"], count_towards_hourly=True).release()  # the hour is unused
+
+    first = limiter.acquire(["session:a"], count_towards_hourly=False)
+    second = limiter.acquire(["session:a"], count_towards_hourly=False)
+    with pytest.raises(LimitExceeded, match="already have 2 runs in progress"):
+        limiter.acquire(["session:a"], count_towards_hourly=False)
+    limiter.acquire(["session:b"], count_towards_hourly=False).release()  # others unaffected
+
+    first.release()
+    first.release()  # twice is harmless: it must not free a second slot
+    third = limiter.acquire(["session:a"], count_towards_hourly=False)
+    with pytest.raises(LimitExceeded, match="in progress"):
+        limiter.acquire(["session:a"], count_towards_hourly=False)
+    second.release()
+    third.release()
+
+
+def test_limiter_refused_for_concurrency_does_not_spend_the_hour():
+    limiter = RunLimiter(max_runs_per_hour=2, max_concurrent=1, clock=FakeClock())
+    held = limiter.acquire(["session:a"], count_towards_hourly=True)
+    for _ in range(3):
+        with pytest.raises(LimitExceeded, match="in progress"):
+            limiter.acquire(["session:a"], count_towards_hourly=True)
+    held.release()
+    limiter.acquire(["session:a"], count_towards_hourly=True).release()  # the 2nd of 2
+
+
+# -- limits through the app --------------------------------------------------------------------
+
+
+def test_third_run_in_an_hour_is_refused_without_spending_the_owner_key(
+    simulator, owner_app, client
+):
+    _, url = owner_app(simulator, max_runs_per_hour=2)
+    first = client(url)
+    for _ in range(2):
+        status, gallery, _ = generate(first)
+        assert status.startswith("**Succeeded"), status
+        assert len(gallery) == 1
+    assert len(creates(simulator)) == 2
+
+    status, _, _ = generate(first)
+    assert "Limit reached" in status
+    assert "2 runs for this hour" in status
+    assert "Try again in 60 minutes" in status
+    assert "your own CometAPI key" in status
+    assert len(creates(simulator)) == 2  # the owner's key was not used for the third run
+
+    # A second Client is a new session but the same IP (127.0.0.1): the IP budget is spent too.
+    status, _, _ = generate(client(url))
+    assert "2 runs for this hour" in status
+    assert len(creates(simulator)) == 2
+    assert all(r.headers["Authorization"] == f"Bearer {OWNER_KEY}" for r in creates(simulator))
+
+
+def test_concurrent_runs_per_visitor_are_capped_and_the_slot_comes_back(owner_app, client):
+    with Simulator(time_scale=60.0, image_size=64) as slow:  # a schnell run takes a minute
+        _, url = owner_app(slow, max_runs_per_hour=10, max_concurrent_per_visitor=2)
+        api = client(url)
+        jobs = [api.submit(prompt=f"boat {i}", model=SCHNELL, api_name="/generate") for i in (1, 2)]
+        wait_for(lambda: len(slow.created_inputs()) == 2, what="two runs in progress")
+
+        status, _, _ = generate(api)
+        assert "Limit reached" in status and "already have 2 runs in progress" in status
+        assert len(slow.created_inputs()) == 2
+
+        slow.time_scale = 0.0  # later runs finish at once
+        for prediction_id in list(slow.predictions):
+            slow.cancel(prediction_id)
+        for job in jobs:
+            assert "Canceled" in job.result(timeout=20)[0]
+
+        status, _, _ = generate(api)
+        assert status.startswith("**Succeeded"), status
+
+
+def test_images_per_run_over_the_limit_is_refused_before_anything_is_sent(
+    simulator, owner_app, client
+):
+    _, url = owner_app(simulator, max_images_per_run=2)
+    api = client(url)
+    status, _, _ = generate(api, flux_schnell__num_outputs=4)
+    assert "Limit reached" in status and "at most 2 images per run" in status
+    assert simulator.received == []
+
+    status, gallery, _ = generate(api, flux_schnell__num_outputs=2)
+    assert status.startswith("**Succeeded"), status
+    assert len(gallery) == 2
+
+
+def test_require_user_key_refuses_a_run_without_a_typed_key(simulator, owner_app, client):
+    _, url = owner_app(simulator, require_user_key=True)
+    status, _, _ = generate(client(url))
+    assert "enter it in the **API key** box" in status
+    assert simulator.received == []  # not even a request with the owner's key
+
+
+# -- input limits ------------------------------------------------------------------------------
+
+
+def test_input_limits_refuse_with_a_clear_message_and_send_nothing(
+    simulator, owner_app, client, tmp_path
+):
+    _, url = owner_app(simulator)
+    api = client(url)
+
+    # The Textbox has max_length=2000 in the page, but an API caller bypasses the page.
+    status, _, _ = generate(api, prompt="x" * 2001)
+    assert "The prompt is 2,001 characters; the limit is 2,000." in status
+
+    extra = '{"note": "' + "y" * 20_000 + '"}'
+    status, _, _ = generate(api, extra_input=extra)
+    assert "Extra input (JSON) is 20,012 characters; the limit is 20,000." in status
+
+    bmp = tmp_path / "photo.bmp"
+    Image.new("RGB", (32, 32), (200, 10, 10)).save(bmp)
+    status, _, _ = generate(api, model=KONTEXT, flux_kontext_pro__input_image=handle_file(str(bmp)))
+    assert '"input_image": BMP is not accepted; use JPEG, PNG, GIF or WebP.' in status
+
+    text = tmp_path / "notes.png"
+    text.write_text("not an image at all")
+    status, _, _ = generate(api, model=FLUX2, flux_2_pro__input_images=[handle_file(str(text))])
+    assert '"input_images": the upload is not an image' in status
+
+    assert simulator.received == []
+
+
+def test_uploads_over_10_mb_are_refused_by_the_server_and_the_client(
+    simulator, owner_app, client, tmp_path
+):
+    _, url = owner_app(simulator)
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(10 * 1024 * 1024 + 1))
+
+    with big.open("rb") as body:
+        response = requests.post(
+            f"{url}gradio_api/upload", files={"files": ("big.png", body, "image/png")}, timeout=30
+        )
+    assert response.status_code == 413
+    assert "maximum allowed size of 10485760 bytes" in response.text
+
+    # gradio_client reads max_file_size from the config and refuses before uploading
+    with pytest.raises(ValueError, match="exceeds the maximum file size"):
+        generate(client(url), model=FLUX2, flux_2_pro__input_images=[handle_file(str(big))])
+    assert simulator.received == []
+
+
+def test_a_non_image_sent_to_an_image_component_is_refused_by_gradio(
+    simulator, owner_app, client, tmp_path
+):
+    """gr.Image fails in Gradio's own preprocessing: a generic error, but nothing is sent.
+
+    The page's upload widget only offers images; only an API caller can get here.
+    """
+    _, url = owner_app(simulator)
+    text = tmp_path / "notes.png"
+    text.write_text("not an image at all")
+    with pytest.raises(Exception, match="upstream Gradio app has raised an exception"):
+        generate(client(url), model=KONTEXT, flux_kontext_pro__input_image=handle_file(str(text)))
+    assert simulator.received == []
+
+
+# -- privacy on a shared deployment ----------------------------------------------------------
+
+
+def _entry_of(demo, api: Client):
+    entries = [e for e in demo.history.list(limit=50) if e.owner == api.session_hash]
+    assert len(entries) == 1, entries
+    return entries[0]
+
+
+def test_shared_mode_visitors_cannot_resume_each_others_predictions(simulator, owner_app, client):
+    demo, url = owner_app(simulator, shared=True)
+    alice, bob = client(url), client(url)
+    for api in (alice, bob):
+        assert generate(api)[0].startswith("**Succeeded")
+    alices, bobs = _entry_of(demo, alice), _entry_of(demo, bob)
+    gets_before = len(simulator.received)
+
+    status, _ = bob.predict(prediction_id=alices.id, api_name="/resume")
+    assert "belongs to another visitor" in status
+    status, _ = alice.predict(prediction_id=bobs.id, api_name="/resume")
+    assert "belongs to another visitor" in status
+    assert len(simulator.received) == gets_before  # refused before asking the API
+
+    status, gallery = alice.predict(prediction_id=alices.id, api_name="/resume")
+    assert status.startswith("**Resumed: succeeded"), status
+    assert len(gallery) == 1
+
+
+def test_local_mode_shares_one_history(simulator, owner_app, client):
+    demo, url = owner_app(simulator)  # shared=False: one person, one history
+    alice, bob = client(url), client(url)
+    assert generate(alice)[0].startswith("**Succeeded")
+    (entry,) = demo.history.list(limit=50)
+    assert entry.owner is None
+
+    status, gallery = bob.predict(prediction_id=entry.id, api_name="/resume")
+    assert status.startswith("**Resumed: succeeded"), status
+    assert len(gallery) == 1
+
+
+def test_the_output_folder_is_not_served_by_path(simulator, owner_app, client, tmp_path):
+    """History DB (+ WAL/SHM), sidecars and images in the output folder: 403 by path.
+
+    Images reach the page through Gradio's cache (a copy under a content-hash folder, named by
+    the unguessable prediction id). Gradio serves a cache file to anyone who knows its path:
+    that is the only way to another visitor's image, and the path is never shown to others.
+    """
+    demo, url = owner_app(simulator, shared=True)
+    assert generate(client(url))[0].startswith("**Succeeded")
+    output_dir = tmp_path / "outputs"
+    names = {p.name for p in output_dir.iterdir()}
+    entry = demo.history.list(limit=5)[0]
+    assert {"history.sqlite3", f"{entry.id}.json", f"{entry.id}-0.webp"} <= names
+    assert "history.sqlite3-wal" in names  # the WAL holds the rows too
+
+    for path in output_dir.iterdir():
+        response = requests.get(f"{url}gradio_api/file={path.resolve()}", timeout=10)
+        assert response.status_code == 403, (path.name, response.status_code)
+
+    copies = list(Path(os.environ["GRADIO_TEMP_DIR"]).rglob(f"{entry.id}-0.webp"))
+    assert copies, "the gallery image should be in Gradio's cache"
+    copy = copies[0].resolve()
+    assert len(copy.parent.name) >= 32  # a content hash: not guessable without the image
+    response = requests.get(f"{url}gradio_api/file={copy}", timeout=10)
+    assert response.status_code == 200  # documented: served to whoever knows the path
+
+
+def test_launch_options_serve_the_output_folder_only_when_gradio_needs_it(tmp_path, monkeypatch):
+    import app as app_module
+
+    inside = AppSettings(output_dir=tmp_path / "outputs")
+    options = app_module.launch_options(inside)
+    assert options["allowed_paths"] == []
+    db = (tmp_path / "outputs").resolve() / "history.sqlite3"
+    assert set(options["blocked_paths"]) == {
+        f"{db}{suffix}" for suffix in ("", "-wal", "-shm", "-journal")
+    }
+    assert options["run_history"] is False and options["share"] is False
+
+    # An output folder outside the working directory and the temp dir (e.g. /data on a Space)
+    # must be listed, or Gradio refuses to show its images; the database stays blocked.
+    (tmp_path / "cwd").mkdir()
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    outside = AppSettings(output_dir=tmp_path / "data")
+    options = app_module.launch_options(outside)
+    assert options["allowed_paths"] == [str((tmp_path / "data").resolve())]
+    assert str((tmp_path / "data").resolve() / "history.sqlite3") in options["blocked_paths"]
+
+
+# -- settings from the environment -------------------------------------------------------------
+
+
+ALL_VARS = {
+    "COMET_API_KEY": " sk-from-env ",
+    "COMET_BASE_URL": "http://127.0.0.1:9/",
+    "COMET_OUTPUT_DIR": "somewhere/out",
+    "COMET_CONCURRENCY": "5",
+    "COMET_REQUIRE_USER_KEY": "1",
+    "COMET_MAX_RUNS_PER_HOUR": "7",
+    "COMET_MAX_CONCURRENT_PER_VISITOR": "3",
+    "COMET_MAX_IMAGES_PER_RUN": "2",
+    "COMET_SHARED": "yes",
+    "COMET_POLL_INTERVAL": "0.25",
+    "COMET_TIMEOUT": "90",
+}
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for name in (*ALL_VARS, "SPACE_ID"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_settings_from_env_read_every_variable(env):
+    for name, value in ALL_VARS.items():
+        env.setenv(name, value)
+    settings = AppSettings.from_env()
+    assert settings.owner_key == "sk-from-env"
+    assert settings.base_url == "http://127.0.0.1:9"
+    assert settings.output_dir == Path("somewhere/out")
+    assert (settings.concurrency, settings.max_runs_per_hour) == (5, 7)
+    assert (settings.max_concurrent_per_visitor, settings.max_images_per_run) == (3, 2)
+    assert settings.require_user_key is True and settings.shared is True
+    assert (settings.poll_interval, settings.timeout) == (0.25, 90.0)
+    assert "sk-from-env" not in repr(settings)
+
+
+def test_settings_defaults_without_env(env):
+    settings = AppSettings.from_env()
+    assert settings.demo and not settings.require_user_key and not settings.shared
+    assert (settings.max_runs_per_hour, settings.max_concurrent_per_visitor) == (20, 2)
+    assert settings.max_images_per_run == 4
+    assert settings.poll_interval is None and settings.timeout is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("COMET_CONCURRENCY", "many"),
+        ("COMET_CONCURRENCY", "0"),
+        ("COMET_MAX_RUNS_PER_HOUR", "1.5"),
+        ("COMET_MAX_RUNS_PER_HOUR", "-1"),
+        ("COMET_MAX_CONCURRENT_PER_VISITOR", "0"),
+        ("COMET_MAX_IMAGES_PER_RUN", "four"),
+        ("COMET_POLL_INTERVAL", "fast"),
+        ("COMET_TIMEOUT", "0"),
+    ],
+)
+def test_settings_bad_numbers_name_the_variable(env, name, value):
+    env.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        AppSettings.from_env()
+
+
+@pytest.mark.parametrize(
+    ("variables", "shared"),
+    [
+        ({"SPACE_ID": "someone/flux"}, True),
+        ({"COMET_SHARED": "1"}, True),
+        ({"COMET_SHARED": "0"}, False),
+        ({}, False),
+    ],
+)
+def test_a_space_or_comet_shared_means_shared(env, variables, shared):
+    for name, value in variables.items():
+        env.setenv(name, value)
+    assert AppSettings.from_env().shared is shared
