@@ -4,9 +4,13 @@
 Handlers are plain functions closed over their dependencies (settings, history, limiter).
 """
 
+import base64
+import hashlib
+import hmac
 import inspect
 import logging
 import os
+import secrets
 import tempfile
 import time
 import zipfile
@@ -40,6 +44,9 @@ EXAMPLES = [
     "Macro photo of a dew-covered spider web at dawn, shallow depth of field",
 ]
 BROWSER_KEY_STORAGE = "comet-flux-visitor-key"
+# Gradio's BrowserState never writes a falsy value, so "" would leave an old key in
+# localStorage: clearing the remembered key stores this marker instead.
+NO_REMEMBERED_KEY = "none"
 UNFINISHED = ("starting", "processing")
 
 
@@ -110,6 +117,9 @@ class Backends:
             base_url=backend.base_url,
             poll_interval=self.settings.poll_interval,
             timeout=self.settings.timeout,
+            # collect_input() has validated through the catalogue, extra JSON included; the
+            # client's own check knows no extra JSON and would refuse the fields it adds.
+            validator=None,
         )
 
     def banner(self, visitor_key: str | None = None) -> str:
@@ -208,6 +218,8 @@ def build_demo(
     )
     specs = list(MODELS.values())
     output_dir = Path(settings.output_dir)
+    # Seals remembered keys; never sent to the page. Unset: remembered keys last until a restart.
+    key_secret = (os.environ.get("COMET_BROWSER_SECRET") or secrets.token_hex(32)).encode()
 
     field_components: dict[str, gr.components.Component] = {}
     image_uploads: dict[str, gr.components.Component] = {}
@@ -585,7 +597,8 @@ def build_demo(
             return gr.skip(), "", gr.skip(), "Enter a key first.", gr.skip()
         if any(c.isspace() for c in key) or len(key) > 200:
             return gr.skip(), "", gr.skip(), "That does not look like an API key.", gr.skip()
-        stored = key if remember else ""
+        # The browser keeps only a sealed copy: the key itself never goes back to the page.
+        stored = _seal_key(key, key_secret) if remember else NO_REMEMBERED_KEY
         note = "Your key is set for this browser session" + (
             " and remembered in this browser (obfuscated, not encrypted: press Forget on a "
             "shared computer)."
@@ -598,15 +611,18 @@ def build_demo(
         return (
             None,
             "",
-            "",
+            NO_REMEMBERED_KEY,
             "Key forgotten: this session and this browser no longer hold it.",
             (backends.banner(None)),
         )
 
     def restore_key(stored: str | None) -> tuple:
-        key = (stored or "").strip()
-        if not key:
+        if (stored or "").strip() in ("", NO_REMEMBERED_KEY):
             return None, gr.skip(), backends.banner(None)
+        key = _open_key(stored.strip(), key_secret)
+        if not key:
+            note = "The key remembered in this browser can no longer be read: enter it again."
+            return None, note, backends.banner(None)
         return key, "Using the key remembered in this browser.", backends.banner(key)
 
     # -- layout ---------------------------------------------------------------------------
@@ -621,7 +637,9 @@ def build_demo(
         remembered_key = gr.BrowserState(
             "",
             storage_key=BROWSER_KEY_STORAGE,
-            secret=os.environ.get("COMET_BROWSER_SECRET", "comet-flux-browser-state"),
+            # Gradio sends this secret to the page in /config: obfuscation only. The value
+            # stored is already sealed with key_secret, which never leaves the server.
+            secret="comet-flux-browser-state",  # noqa: S106
         )
         run_state = gr.State({"id": None})
         current_model = gr.State(DEFAULT_MODEL)
@@ -729,6 +747,7 @@ def build_demo(
                             elem_id="gallery",
                             columns=2,
                             height="auto",
+                            fit_columns=False,  # one image in one column overflows and is cut
                             buttons=["download", "download_all", "fullscreen"],
                         )
                         with gr.Row():
@@ -955,6 +974,39 @@ def _with_form_signature(fn: Any, names: list[str]) -> Any:
     return wrapper
 
 
+def _keystream(secret: bytes, nonce: bytes, size: int) -> bytes:
+    blocks = (
+        hmac.new(secret, b"enc" + nonce + i.to_bytes(4, "big"), hashlib.sha256).digest()
+        for i in range(size // 32 + 1)
+    )
+    return b"".join(blocks)[:size]
+
+
+def _seal_key(key: str, secret: bytes) -> str:
+    """Encrypt and authenticate a key (HMAC-SHA256 stream + tag) so only this server opens it."""
+    nonce = secrets.token_bytes(16)
+    data = key.encode()
+    sealed = bytes(a ^ b for a, b in zip(data, _keystream(secret, nonce, len(data)), strict=True))
+    tag = hmac.new(secret, b"mac" + nonce + sealed, hashlib.sha256).digest()
+    return "sealed:" + base64.urlsafe_b64encode(nonce + sealed + tag).decode("ascii")
+
+
+def _open_key(token: str, secret: bytes) -> str | None:
+    """The key inside a _seal_key() token, or None if it was not sealed with this secret."""
+    if not token.startswith("sealed:"):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token.removeprefix("sealed:"))
+    except ValueError:
+        return None
+    nonce, sealed, tag = raw[:16], raw[16:-32], raw[-32:]
+    expected = hmac.new(secret, b"mac" + nonce + sealed, hashlib.sha256).digest()
+    if len(raw) < 49 or not hmac.compare_digest(tag, expected):
+        return None
+    data = bytes(a ^ b for a, b in zip(sealed, _keystream(secret, nonce, len(sealed)), strict=True))
+    return data.decode("utf-8", errors="replace")
+
+
 def _pending_thumbnail() -> str:
     """A small grey square for history entries that have no image (yet)."""
     from PIL import Image, ImageDraw
@@ -972,9 +1024,16 @@ def launch_options(settings: AppSettings) -> dict[str, Any]:
     """launch() arguments: Gradio's own env vars for host/port, no run history, no share."""
     output_dir = Path(settings.output_dir).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
+    # Gradio copies every image it shows into its cache and serves the copy; allowed_paths
+    # would also serve the folder itself, by path, to anyone: JSON sidecars, other visitors'
+    # images. Only list it when Gradio could not show images from it otherwise.
+    served_anyway = any(
+        output_dir.is_relative_to(Path(base).resolve())
+        for base in (os.getcwd(), tempfile.gettempdir())
+    )
     return {
-        "allowed_paths": [str(output_dir)],
-        # The history database (and SQLite's side files) must never be served, even though
+        "allowed_paths": [] if served_anyway else [str(output_dir)],
+        # The history database (and SQLite's side files) must never be served, even when
         # the folder is allowed so that the gallery can show saved images from anywhere.
         "blocked_paths": [
             str(output_dir / f"history.sqlite3{suffix}")

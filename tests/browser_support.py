@@ -1,0 +1,139 @@
+"""Helpers for the real-browser tests: Debian's Chromium through Playwright's sync API."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+# Headless, offline and quiet: no sandbox (containers), no GPU, no background calls home.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOW_TO_ENABLE = (
+    "to run the browser tests, `apt-get install -y chromium && pip install playwright` "
+    "(Debian's Chromium; do not run `playwright install`)"
+)
+TIMEOUT_MS = 30_000  # generous for a loaded 2-core machine; every wait ends on a condition
+VIEWPORT = {"width": 1280, "height": 900}
+
+# True once every <img> in the gallery has loaded real pixels (and there is at least one).
+GALLERY_LOADED_JS = """(selector) => {
+    const images = [...document.querySelectorAll(selector)];
+    return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0);
+}"""
+
+
+def browser_unavailable() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing"
+    return None
+
+
+def require_browser() -> None:
+    """Skip with how to enable the browser tests; on CI (CI=true) fail instead."""
+    problem = browser_unavailable()
+    if problem is None:
+        return
+    message = f"{problem}: {HOW_TO_ENABLE}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests must run in CI, but {message}")
+    pytest.skip(message)
+
+
+def launch_chromium(playwright):  # noqa: ANN001, ANN201 - Playwright types stay optional
+    """Launch Debian's Chromium with the flags that work headless in a container."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def open_app(page, url: str) -> None:  # noqa: ANN001
+    """Load the app and wait until the Prompt box is there (the Gradio app has rendered)."""
+    page.goto(url)
+    page.get_by_label("Prompt", exact=True).wait_for(state="visible", timeout=TIMEOUT_MS)
+
+
+def wait_for_gallery(page, selector: str = "#gallery img") -> None:  # noqa: ANN001
+    """Wait until the gallery shows at least one image and every image has loaded."""
+    page.wait_for_function(GALLERY_LOADED_JS, arg=selector, timeout=TIMEOUT_MS)
+
+
+def choose_option(page, label: str, option_text: str) -> None:  # noqa: ANN001
+    """Pick an option of a Gradio dropdown by (part of) its visible text."""
+    page.get_by_label(label, exact=True).click()
+    page.get_by_role("option", name=option_text).click()
+
+
+# Keeps a copy of every fetch() response body and EventSource message as it streams, so a test
+# can read Gradio's event streams (which stay open, so Playwright never hands out their body).
+RESPONSE_TAP_JS = """(() => {
+    const tap = (window.__responseTap = []);
+    const originalFetch = window.fetch;
+    window.fetch = async (...args) => {
+        const response = await originalFetch(...args);
+        const entry = { url: String(response.url), text: "" };
+        tap.push(entry);
+        const reader = response.clone().body?.getReader();
+        if (reader) {
+            const decoder = new TextDecoder();
+            (async () => {
+                try {
+                    for (;;) {
+                        const { done, value } = await reader.read();
+                        if (done) break;
+                        entry.text += decoder.decode(value, { stream: true });
+                    }
+                } catch (error) {}
+            })();
+        }
+        return response;
+    };
+    const OriginalEventSource = window.EventSource;
+    if (OriginalEventSource) {
+        window.EventSource = class extends OriginalEventSource {
+            constructor(url, init) {
+                super(url, init);
+                const entry = { url: String(url), text: "" };
+                tap.push(entry);
+                this.addEventListener("message", (event) => { entry.text += event.data + "\\n"; });
+            }
+        };
+    }
+})();"""
+
+
+class ResponseRecorder:
+    """Every response body a page received: finished requests, and streams as they arrive."""
+
+    def __init__(self, page) -> None:  # noqa: ANN001
+        self.page = page
+        self._finished = []
+        page.add_init_script(RESPONSE_TAP_JS)
+        page.on("requestfinished", lambda request: self._finished.append(request))
+
+    def bodies(self) -> dict[str, str]:
+        """{"<n> <url>": text} for each response; streamed bodies as far as they have come."""
+        found: dict[str, str] = {}
+        for n, request in enumerate(list(self._finished)):
+            response = request.response()
+            try:
+                body = response.body() if response is not None else b""
+            except Exception:  # noqa: S112 - a redirect or an aborted body has none to read
+                continue
+            found[f"{n} {request.url}"] = body.decode("utf-8", errors="replace")
+        for n, entry in enumerate(self.page.evaluate("window.__responseTap || []")):
+            found[f"stream {n} {entry['url']}"] = entry["text"]
+        return found
