@@ -88,6 +88,7 @@ class CometClient:
         *,
         connect_timeout: float = C.CONNECT_TIMEOUT,
         read_timeout: float = C.READ_TIMEOUT,
+        backoff_base: float = C.BACKOFF_BASE,
         validator: InputValidator | None = _catalogue_validator,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -113,6 +114,7 @@ class CometClient:
             raise InvalidInputError("poll_interval and timeout must be positive numbers")
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.backoff_base = backoff_base
         self._validator = validator
         self._sleep = sleep
         self._clock = clock
@@ -298,12 +300,11 @@ class CometClient:
         stretched = self.poll_interval * (1 + (elapsed - C.SLOW_DOWN_AFTER) / C.SLOW_DOWN_AFTER)
         return min(max(self.poll_interval, C.MAX_POLL_INTERVAL), stretched)
 
-    @staticmethod
-    def _backoff(attempt: int, retry_after: float | None) -> float:
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Capped exponential backoff with jitter; the server's Retry-After wins when given."""
         if retry_after is not None and retry_after >= 0:
             return min(float(retry_after), C.RETRY_AFTER_MAX)
-        base = min(C.BACKOFF_MAX, C.BACKOFF_BASE * (2 ** (attempt - 1)))
+        base = min(C.BACKOFF_MAX, self.backoff_base * (2 ** (attempt - 1)))
         return base / 2 + random.uniform(0, base / 2)  # noqa: S311 - jitter, not crypto
 
     def _pause(self, seconds: float) -> None:

@@ -97,7 +97,7 @@ def test_persistent_429_on_create_gives_a_rate_limit_error(simulator, client_for
 
 
 def test_flaky_polls_are_survived(simulator, client_for):
-    client = client_for(simulator)
+    client = client_for(simulator, backoff_base=0.01)
     p = client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
     simulator.add_fault("get", status=502)
     simulator.add_fault("get", status=429, retry_after=0)
