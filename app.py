@@ -4,9 +4,6 @@
 Handlers are plain functions closed over their dependencies (settings, history, limiter).
 """
 
-import base64
-import hashlib
-import hmac
 import inspect
 import logging
 import os
@@ -29,6 +26,7 @@ from comet.errors import CometError, InvalidInputError, PredictionFailed
 from comet.form import MAX_PROMPT_CHARS, build_input, request_preview, resolve_image_field
 from comet.history import History, HistoryEntry
 from comet.jobs import follow_job, start_job
+from comet.keyseal import open_key, seal_key
 from comet.limits import LimitExceeded, RunLimiter
 from comet.models import MODELS, Field, ModelSpec, coerce_value, get_model
 from comet.settings import AppSettings
@@ -598,7 +596,7 @@ def build_demo(
         if any(c.isspace() for c in key) or len(key) > 200:
             return gr.skip(), "", gr.skip(), "That does not look like an API key.", gr.skip()
         # The browser keeps only a sealed copy: the key itself never goes back to the page.
-        stored = _seal_key(key, key_secret) if remember else NO_REMEMBERED_KEY
+        stored = seal_key(key, key_secret) if remember else NO_REMEMBERED_KEY
         note = "Your key is set for this browser session" + (
             " and remembered in this browser (obfuscated, not encrypted: press Forget on a "
             "shared computer)."
@@ -619,7 +617,7 @@ def build_demo(
     def restore_key(stored: str | None) -> tuple:
         if (stored or "").strip() in ("", NO_REMEMBERED_KEY):
             return None, gr.skip(), backends.banner(None)
-        key = _open_key(stored.strip(), key_secret)
+        key = open_key(stored.strip(), key_secret)
         if not key:
             note = "The key remembered in this browser can no longer be read: enter it again."
             return None, note, backends.banner(None)
@@ -972,39 +970,6 @@ def _with_form_signature(fn: Any, names: list[str]) -> Any:
         k: v for k, v in getattr(fn, "__annotations__", {}).items() if k != "fields"
     }
     return wrapper
-
-
-def _keystream(secret: bytes, nonce: bytes, size: int) -> bytes:
-    blocks = (
-        hmac.new(secret, b"enc" + nonce + i.to_bytes(4, "big"), hashlib.sha256).digest()
-        for i in range(size // 32 + 1)
-    )
-    return b"".join(blocks)[:size]
-
-
-def _seal_key(key: str, secret: bytes) -> str:
-    """Encrypt and authenticate a key (HMAC-SHA256 stream + tag) so only this server opens it."""
-    nonce = secrets.token_bytes(16)
-    data = key.encode()
-    sealed = bytes(a ^ b for a, b in zip(data, _keystream(secret, nonce, len(data)), strict=True))
-    tag = hmac.new(secret, b"mac" + nonce + sealed, hashlib.sha256).digest()
-    return "sealed:" + base64.urlsafe_b64encode(nonce + sealed + tag).decode("ascii")
-
-
-def _open_key(token: str, secret: bytes) -> str | None:
-    """The key inside a _seal_key() token, or None if it was not sealed with this secret."""
-    if not token.startswith("sealed:"):
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(token.removeprefix("sealed:"))
-    except ValueError:
-        return None
-    nonce, sealed, tag = raw[:16], raw[16:-32], raw[-32:]
-    expected = hmac.new(secret, b"mac" + nonce + sealed, hashlib.sha256).digest()
-    if len(raw) < 49 or not hmac.compare_digest(tag, expected):
-        return None
-    data = bytes(a ^ b for a, b in zip(sealed, _keystream(secret, nonce, len(sealed)), strict=True))
-    return data.decode("utf-8", errors="replace")
 
 
 def _pending_thumbnail() -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from comet.keyseal import open_key, seal_key
 from comet.settings import AppSettings
 from comet.simulator import Simulator
 
@@ -381,14 +382,13 @@ def _api_session(api, sim: Simulator, demo) -> None:
 
 
 def test_a_remembered_key_is_sealed_so_only_this_server_can_open_it():
-    import app as app_module
 
-    sealed = app_module._seal_key(VISITOR_KEY, b"server secret")
+    sealed = seal_key(VISITOR_KEY, b"server secret")
     assert VISITOR_KEY not in sealed and sealed.startswith("sealed:")
-    assert sealed != app_module._seal_key(VISITOR_KEY, b"server secret")  # fresh nonce
-    assert app_module._open_key(sealed, b"server secret") == VISITOR_KEY
-    assert app_module._open_key(sealed, b"another secret") is None
+    assert sealed != seal_key(VISITOR_KEY, b"server secret")  # fresh nonce
+    assert open_key(sealed, b"server secret") == VISITOR_KEY
+    assert open_key(sealed, b"another secret") is None
     tampered = sealed[:-3] + ("A" if sealed[-3] != "A" else "B") + sealed[-2:]
-    assert app_module._open_key(tampered, b"server secret") is None
+    assert open_key(tampered, b"server secret") is None
     for junk in ("", VISITOR_KEY, "sealed:", "sealed:!!!", "sealed:AAAA"):
-        assert app_module._open_key(junk, b"server secret") is None
+        assert open_key(junk, b"server secret") is None
