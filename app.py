@@ -451,7 +451,19 @@ def build_demo(
         summary = (
             f"{len(entries)} prediction(s), newest first." if entries else "No predictions yet."
         )
-        return items, ids, note, summary
+        rows = [
+            [
+                e.created_at or "",
+                e.status,
+                e.model.split("/")[-1],
+                f"{e.duration:.1f} s" if e.duration else "",
+                len(e.files),
+                e.prompt if len(e.prompt) <= 80 else e.prompt[:79] + "…",
+                e.id,
+            ]
+            for e in entries
+        ]
+        return items, ids, note, summary, rows
 
     def find_entry(prediction_id: str | None, request: gr.Request | None) -> HistoryEntry | None:
         if not prediction_id:
@@ -490,7 +502,7 @@ def build_demo(
         )
 
     def select_history(ids: list[str], evt: gr.SelectData, request: gr.Request = None) -> tuple:
-        index = evt.index if isinstance(evt.index, int) else 0
+        index = evt.index if isinstance(evt.index, int) else (evt.index or [0])[0]
         prediction_id = ids[index] if ids and 0 <= index < len(ids) else None
         return entry_details(find_entry(prediction_id, request))
 
@@ -648,8 +660,9 @@ def build_demo(
                     with gr.Column(scale=2):
                         prompt = gr.Textbox(
                             label="Prompt",
-                            placeholder="Describe the image you want…",
-                            lines=3,
+                            placeholder="Describe the image you want… (Enter generates)",
+                            lines=1,  # one line grows as you type, and Enter submits
+                            max_lines=8,
                             max_length=MAX_PROMPT_CHARS,
                             elem_id="prompt",
                         )
@@ -762,14 +775,25 @@ def build_demo(
                 history_gallery = gr.Gallery(
                     label="Predictions",
                     elem_id="history-gallery",
-                    columns=5,
-                    height="auto",
+                    columns=6,
+                    height=300,
                     allow_preview=False,
+                    fit_columns=False,
                     buttons=[],
+                )
+                history_table = gr.Dataframe(
+                    headers=["created", "status", "model", "took", "images", "prompt", "id"],
+                    value=[],
+                    interactive=False,
+                    label="Select a row for details",
+                    elem_id="history-table",
+                    wrap=True,
                 )
                 selected_id = gr.State(None)
                 detail_head = gr.Markdown("Select a prediction.", elem_id="history-detail")
-                detail_gallery = gr.Gallery(label="Images", columns=2, height="auto")
+                detail_gallery = gr.Gallery(
+                    label="Images", columns=2, height="auto", fit_columns=False
+                )
                 with gr.Row():
                     use_btn = gr.Button("Use these settings")
                     resume_btn = gr.Button("Resume", interactive=False)
@@ -822,7 +846,7 @@ def build_demo(
         generate_event.then(
             refresh_history,
             None,
-            [history_gallery, history_ids, history_note, history_summary],
+            [history_gallery, history_ids, history_note, history_summary, history_table],
             api_visibility="private",
         )
         stop_btn.click(
@@ -855,7 +879,13 @@ def build_demo(
             show_progress="hidden",
         )
 
-        history_outputs = [history_gallery, history_ids, history_note, history_summary]
+        history_outputs = [
+            history_gallery,
+            history_ids,
+            history_note,
+            history_summary,
+            history_table,
+        ]
         refresh_btn.click(refresh_history, None, history_outputs, api_visibility="private")
         detail_outputs = [
             detail_head,
@@ -866,9 +896,10 @@ def build_demo(
             resume_btn,
             zip_file,
         ]
-        history_gallery.select(
-            select_history, [history_ids], detail_outputs, api_visibility="private"
-        )
+        for selectable in (history_gallery, history_table):
+            selectable.select(
+                select_history, [history_ids], detail_outputs, api_visibility="private"
+            )
         zip_btn.click(download_zip, [selected_id], [zip_file], api_visibility="private")
         use_btn.click(
             use_settings,
