@@ -798,7 +798,7 @@ def build_demo(
                     use_btn = gr.Button("Use these settings")
                     resume_btn = gr.Button("Resume", interactive=False)
                     zip_btn = gr.Button("Download images + JSON (zip)")
-                zip_file = gr.File(label="Download", interactive=False)
+                zip_file = gr.File(label="Download", interactive=False, elem_id="history-zip")
                 with gr.Accordion("Input", open=False):
                     detail_input = gr.JSON(label="Input")
                 with gr.Accordion("Logs", open=False):
@@ -849,8 +849,9 @@ def build_demo(
             [history_gallery, history_ids, history_note, history_summary, history_table],
             api_visibility="private",
         )
-        stop_btn.click(
-            stop, [run_state], [status], cancels=[generate_event], api_visibility="private"
+        # Cancel first, then say so: a yield in flight cannot overwrite the Stop message.
+        stop_btn.click(None, None, None, cancels=[generate_event]).then(
+            stop, [run_state], [status], api_visibility="private"
         )
         reuse_seed_btn.click(
             lambda s: (s, False) if s is not None else (gr.skip(), gr.skip()),

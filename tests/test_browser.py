@@ -348,3 +348,39 @@ def test_two_visitors_use_their_own_keys_and_see_only_their_own_history(
         others = [p for k, p in visitors.items() if k != key]
         html = _page_html(page)
         assert not any(other in html for other in others)
+
+
+# -- issue 5: history, use these settings, stop and resume -----------------------------------
+
+
+def test_history_shows_runs_fills_the_form_and_resumes_a_stopped_run(launch_app, page, tmp_path):
+    expect = _expect()
+    with Simulator(time_scale=3, image_size=128) as slow:  # flux-schnell takes about 3 s
+        _, url = launch_app(
+            AppSettings(output_dir=tmp_path / "outputs"), demo_base_url=slow.base_url
+        )
+        open_app(page, url)
+        _generate(page, "a lighthouse in a storm")
+        expect(page.locator("#status")).to_contain_text("prediction", timeout=TIMEOUT_MS)
+        page.get_by_role("button", name="Stop", exact=True).click()
+        expect(page.locator("#status")).to_contain_text("no cancel route")
+        stopped_id = next(iter(slow.predictions))
+
+        page.get_by_role("tab", name="History").click()
+        page.get_by_role("button", name="Refresh").click()
+        expect(page.locator("#history-note")).to_contain_text(stopped_id)
+        row = page.locator("#history-table").get_by_text("a lighthouse in a storm")
+        row.filter(visible=True).first.click()  # the table also renders a hidden copy
+        expect(page.locator("#history-detail")).to_contain_text(stopped_id)
+        page.get_by_role("button", name="Resume", exact=True).click()
+        expect(page.locator("#history-detail")).to_contain_text("succeeded")
+        expect(page.locator("#history-note")).not_to_contain_text(stopped_id)
+        assert list((tmp_path / "outputs").glob(f"{stopped_id}-0.*"))
+        assert len(slow.created_inputs()) == 1  # resumed, not created again
+
+        page.get_by_role("button", name="Download images + JSON (zip)").click()
+        expect(page.locator("#history-zip")).to_contain_text(stopped_id)
+        expect(page.locator("#history-zip")).to_contain_text(".zip")
+
+        page.get_by_role("button", name="Use these settings").click()
+        expect(page.get_by_label("Prompt", exact=True)).to_have_value("a lighthouse in a storm")
