@@ -27,6 +27,7 @@ from PIL import Image
 
 from comet.settings import AppSettings
 from comet.simulator import Simulator
+from tests.support import DEADLINE, creates, polls, wait_for
 
 SCHNELL = "black-forest-labs/flux-schnell"
 DEV = "black-forest-labs/flux-dev"
@@ -34,34 +35,12 @@ PRO = "black-forest-labs/flux-1.1-pro"
 KONTEXT = "black-forest-labs/flux-kontext-pro"
 FLUX2 = "black-forest-labs/flux-2-pro"
 FLUX2_DEV = "black-forest-labs/flux-2-dev"
-DEADLINE = 60.0  # generous: a loaded 2-core machine is slow, but never this slow
 # Handler parameters whose component has a different elem_id (every model field's elem_id is
 # its parameter name, e.g. flux_dev__num_outputs).
 ELEM_IDS = {"randomize_seed": "randomize-seed", "extra_input": "extra-input"}
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def wait_for(condition, what: str, timeout: float = DEADLINE) -> Any:
-    """Poll condition until it returns something truthy; fail after timeout seconds."""
-    ticker = threading.Event()
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
-        ticker.wait(0.02)
-
-
-def creates(sim: Simulator) -> list:
-    return [r for r in sim.received if r.method == "POST" and r.path.endswith("/predictions")]
-
-
-def polls(sim: Simulator) -> list:
-    return [r for r in sim.received if r.method == "GET" and "/predictions/" in r.path]
 
 
 def image_size(path: str | Path) -> tuple[int, int]:

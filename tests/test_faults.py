@@ -26,9 +26,9 @@ from comet.history import History
 from comet.jobs import JobUpdate, follow_job, start_job
 from comet.settings import AppSettings
 from comet.simulator import Simulator
+from tests.support import DEADLINE, creates, polls, wait_for
 
 MODEL = "black-forest-labs/flux-schnell"
-DEADLINE = 60.0  # generous: a loaded 2-core machine is slow, but never this slow
 APP_START_DEADLINE = 120.0  # `python app.py` imports gradio (about 5 s on an idle machine)
 
 # The ledger: prediction id -> the test whose simulator created it; ids found in any history.
@@ -37,27 +37,6 @@ _IN_HISTORY: set[str] = set()
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def wait_for(condition, what: str, timeout: float = DEADLINE) -> Any:
-    """Poll condition until it returns something truthy; fail after timeout seconds."""
-    ticker = threading.Event()
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
-        ticker.wait(0.02)
-
-
-def creates(sim: Simulator) -> list:
-    return [r for r in sim.received if r.method == "POST" and r.path.endswith("/predictions")]
-
-
-def polls(sim: Simulator) -> list:
-    return [r for r in sim.received if r.method == "GET" and "/predictions/" in r.path]
 
 
 def downloads(sim: Simulator) -> list:

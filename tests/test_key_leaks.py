@@ -22,23 +22,12 @@ import requests
 from comet.keyseal import open_key, seal_key
 from comet.settings import AppSettings
 from comet.simulator import Simulator
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
 
 OWNER_KEY = "sk-OWNER-LEAKTEST-93f1c0"
 VISITOR_KEY = "sk-VISITOR-LEAKTEST-42ab7e"
 KEYS = (OWNER_KEY, VISITOR_KEY)
 SCHNELL = "black-forest-labs/flux-schnell"
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _sync_playwright():
