@@ -18,13 +18,10 @@ _demo = None
 
 @dataclass(frozen=True)
 class Backend:
-    """Where requests go; api_key is kept out of the repr."""
+    """Where the CLI's requests go; the key is returned beside it, never stored in it."""
 
     base_url: str
     demo: bool
-
-    def label(self) -> str:
-        return "Demo mode (offline simulator)" if self.demo else f"CometAPI at {self.base_url}"
 
 
 def demo_simulator():  # noqa: ANN201 - avoids importing the simulator for real runs

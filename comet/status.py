@@ -54,7 +54,7 @@ def progress_line(
     return "\n\n".join(lines)
 
 
-def friendly_error(error: Exception, *, demo: bool = False) -> str:
+def friendly_error(error: Exception) -> str:
     """Say what went wrong and what to do, in words; never a traceback."""
     resume = ""
     prediction_id = getattr(error, "prediction_id", None)
@@ -71,9 +71,8 @@ def friendly_error(error: Exception, *, demo: bool = False) -> str:
             f"(prediction `{prediction.id}`)"
         )
     if isinstance(error, AuthenticationError):
-        where = "the API key you entered" if not demo else "the key"
         return (
-            f"**CometAPI refused {where}.** Check `COMET_API_KEY` (in `.env` or the Space's "
+            "**CometAPI refused the API key.** Check `COMET_API_KEY` (in `.env` or the Space's "
             "secrets) or the key typed in the API key box. Keys are at "
             "https://api.cometapi.com/console/token."
         )
