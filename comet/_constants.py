@@ -28,4 +28,10 @@ MAX_OUTPUT_BYTES = 50 * 1024 * 1024
 DOWNLOAD_TIMEOUT = (CONNECT_TIMEOUT, 30.0)
 DEFAULT_OUTPUT_DIR = "outputs"
 
+# The web app's limits (settings.py reads overrides from the environment).
+DEFAULT_CONCURRENCY = 16  # runs served at once, across all visitors
+DEFAULT_MAX_RUNS_PER_HOUR = 20
+DEFAULT_MAX_CONCURRENT_PER_VISITOR = 2
+DEFAULT_MAX_IMAGES_PER_RUN = 4
+
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled"})

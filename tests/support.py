@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 DEADLINE = 60.0  # generous: a loaded 2-core machine is slow, but never this slow
@@ -30,3 +33,18 @@ def creates(sim) -> list:
 def polls(sim) -> list:
     """The poll requests a simulator received."""
     return [r for r in sim.received if r.method == "GET" and "/predictions/" in r.path]
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cometapi"
+
+
+def load_fixture(name: str) -> Any:
+    """The parsed body of one documented CometAPI response."""
+    return json.loads((FIXTURES / name).read_text())
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (Gradio's server_port=0 does not work)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import InvalidInputError
+from comet.errors import InvalidInputError
 
 __all__ = ["MAX_UPLOAD_BYTES", "MAX_SIDE", "image_to_data_uri", "check_image_url"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import (
+from comet.errors import (
     AuthenticationError,
     CometConnectionError,
     CometError,
@@ -13,8 +13,9 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
+from comet.prediction import Prediction
+
 from .limits import LimitExceeded
-from .prediction import Prediction
 
 __all__ = ["progress_line", "estimated_progress", "friendly_error", "STOP_NOTE"]
 

@@ -9,10 +9,11 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from ._constants import API_PREFIX
-from .errors import InvalidInputError
-from .models import ModelSpec, get_model, validate_input
-from .outputs import shorten_data_uris
+from comet._constants import API_PREFIX
+from comet.errors import InvalidInputError
+from comet.models import ModelSpec, get_model, validate_input
+from comet.outputs import shorten_data_uris
+
 from .uploads import check_image_url, image_to_data_uri
 
 __all__ = [

@@ -8,7 +8,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .errors import CometError
+from comet.errors import CometError
 
 __all__ = ["LimitExceeded", "RunLimiter", "Lease"]
 
