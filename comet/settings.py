@@ -122,8 +122,8 @@ class AppSettings:
     output_dir: Path = Path(C.DEFAULT_OUTPUT_DIR)
     concurrency: int = C.DEFAULT_CONCURRENCY
     require_user_key: bool = False
-    max_runs_per_hour: int = C.DEFAULT_MAX_RUNS_PER_HOUR
-    max_concurrent_per_visitor: int = C.DEFAULT_MAX_CONCURRENT_PER_VISITOR
+    max_runs_per_hour: int = C.DEFAULT_MAX_RUNS_PER_HOUR  # 0: no limit
+    max_concurrent_per_visitor: int = C.DEFAULT_MAX_CONCURRENT_PER_VISITOR  # 0: no limit
     max_images_per_run: int = C.DEFAULT_MAX_IMAGES_PER_RUN
     shared: bool = False
     poll_interval: float = C.DEFAULT_POLL_INTERVAL
@@ -138,23 +138,26 @@ class AppSettings:
         """Read COMET_* (and SPACE_ID); a bad value raises SettingsError naming the variable."""
         env = _env(environ)
         on_space = bool(_raw(env, "SPACE_ID"))
+        shared = _flag(env, "COMET_SHARED") or on_space
         return cls(
             owner_key=read_api_key(env),
             base_url=read_base_url(env),
             output_dir=read_output_dir(env),
             concurrency=_int(env, "COMET_CONCURRENCY", C.DEFAULT_CONCURRENCY, minimum=1),
             require_user_key=_flag(env, "COMET_REQUIRE_USER_KEY"),
-            max_runs_per_hour=_int(env, "COMET_MAX_RUNS_PER_HOUR", C.DEFAULT_MAX_RUNS_PER_HOUR),
+            # Limits protect an owner's key from visitors: a local app has none unless asked.
+            max_runs_per_hour=_int(
+                env, "COMET_MAX_RUNS_PER_HOUR", C.DEFAULT_MAX_RUNS_PER_HOUR if shared else 0
+            ),
             max_concurrent_per_visitor=_int(
                 env,
                 "COMET_MAX_CONCURRENT_PER_VISITOR",
-                C.DEFAULT_MAX_CONCURRENT_PER_VISITOR,
-                minimum=1,
+                C.DEFAULT_MAX_CONCURRENT_PER_VISITOR if shared else 0,
             ),
             max_images_per_run=_int(
                 env, "COMET_MAX_IMAGES_PER_RUN", C.DEFAULT_MAX_IMAGES_PER_RUN, minimum=1
             ),
-            shared=_flag(env, "COMET_SHARED") or on_space,
+            shared=shared,
             poll_interval=_seconds(env, "COMET_POLL_INTERVAL", C.DEFAULT_POLL_INTERVAL),
             timeout=_seconds(env, "COMET_TIMEOUT", C.DEFAULT_TIMEOUT),
             browser_secret=_raw(env, "COMET_BROWSER_SECRET"),

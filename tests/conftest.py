@@ -92,27 +92,20 @@ def free_port() -> int:
 
 @pytest.fixture
 def launch_app(tmp_path):
-    """Build and launch the app on a free loopback port; returns (demo, url). Closed after."""
-    import app as app_module
+    """Build and launch the app on a free loopback port; returns (app, url). Closed after."""
     from comet.settings import AppSettings
+    from webui import build_app
 
     launched = []
 
     def launch(settings=None, *, demo_base_url=None):
         settings = settings or AppSettings(output_dir=tmp_path / "outputs")
-        demo = app_module.build_demo(settings, demo_base_url=demo_base_url)
+        app = build_app(settings, demo_base_url=demo_base_url)
         port = free_port()
-        demo.launch(
-            prevent_thread_lock=True,
-            server_name="127.0.0.1",
-            server_port=port,
-            quiet=True,
-            **app_module.launch_options(settings),
-        )
-        launched.append(demo)
-        return demo, f"http://127.0.0.1:{port}/"
+        app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port)
+        launched.append(app)
+        return app, f"http://127.0.0.1:{port}/"
 
     yield launch
-    for demo in launched:
-        demo.close()
-        demo.history.close()
+    for app in launched:
+        app.close()

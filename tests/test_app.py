@@ -190,7 +190,7 @@ def test_demo_mode_generates_real_images_saved_with_sidecar_and_history(
     assert sidecar["id"] == prediction_id
     assert sidecar["input"]["prompt"] == "a lighthouse in a storm"
     # and history has it, finished, with its file
-    entry = demo.history.get(prediction_id)
+    entry = demo.services.history.get(prediction_id)
     assert entry.status == "succeeded"
     assert entry.files == [str(saved.resolve())]
     assert entry.prompt == "a lighthouse in a storm"
@@ -211,7 +211,7 @@ def test_a_failed_prediction_shows_the_models_error_and_the_app_stays_usable(
     [failed_id] = sim.predictions
     assert failed_id in status
     assert not gallery or gallery == {"__type__": "update"}  # gr.skip(): gallery untouched
-    assert demo.history.get(failed_id).status == "failed"
+    assert demo.services.history.get(failed_id).status == "failed"
 
     status, gallery, _ = generate(api, prompt="a calm lake")
 
@@ -286,7 +286,7 @@ def test_stop_leaves_the_prediction_unfinished_in_history_and_resume_saves_it(
         assert prediction_id in status
         assert job.cancel()
         wait_for(job.done, "the cancelled job to end")
-        assert demo.history.get(prediction_id).status in ("starting", "processing")
+        assert demo.services.history.get(prediction_id).status in ("starting", "processing")
 
         _, message = call_event(url, "stop", api.session_hash)
         [stop_text] = message["output"]["data"]
@@ -299,10 +299,10 @@ def test_stop_leaves_the_prediction_unfinished_in_history_and_resume_saves_it(
         polls_after_cancel = len(polls(sim))
         record = sim.predictions[prediction_id]
         wait_for(lambda: record.status_at(time.monotonic()) == "succeeded", "the run to end")
-        entry = demo.history.get(prediction_id)
+        entry = demo.services.history.get(prediction_id)
         assert entry.status in ("starting", "processing")
         assert entry.files == []
-        assert [e.id for e in demo.history.unfinished()] == [prediction_id]
+        assert [e.id for e in demo.services.history.unfinished()] == [prediction_id]
         assert len(polls(sim)) <= polls_after_cancel + 1  # at most one poll was in flight
 
         resumed, gallery = api.predict(prediction_id=prediction_id, api_name="/resume")
@@ -311,12 +311,12 @@ def test_stop_leaves_the_prediction_unfinished_in_history_and_resume_saves_it(
     assert prediction_id in resumed
     [item] = gallery
     assert image_size(item["image"]) == (256, 256)
-    entry = demo.history.get(prediction_id)
+    entry = demo.services.history.get(prediction_id)
     assert entry.status == "succeeded"
     [saved] = entry.files
     assert Path(saved).parent == (tmp_path / "outputs").resolve()
     assert image_size(saved) == (256, 256)
-    assert demo.history.unfinished() == []
+    assert demo.services.history.unfinished() == []
 
 
 def test_simultaneous_generate_calls_overlap_instead_of_queuing(start, connect, tmp_path):

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from comet.keyseal import open_key, seal_key
+from webui.keyseal import open_key, seal_key
 from comet.settings import AppSettings
 from comet.simulator import Simulator
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
@@ -272,11 +272,11 @@ def test_no_key_leaks_anywhere_in_a_full_session(launch_app, tmp_path, all_logs,
     # everything on disk: history (with its WAL), sidecars, images, Gradio's cache and uploads
     # The WAL holds every version of a changed row until closing checkpoints it: read the
     # database files while open (overwritten values too), then everything once closed.
-    entries = demo.history.list(limit=50)
+    entries = demo.services.history.list(limit=50)
     for path in sorted(output_dir.glob("history.sqlite3*")):
         scan.add(f"{path} (open)", path.read_bytes())
     assert (output_dir / "history.sqlite3-wal").exists()
-    demo.history.close()
+    demo.services.history.close()
     files = [p for p in output_dir.rglob("*") if p.is_file()]
     assert len([p for p in files if p.suffix == ".json"]) >= 4  # one per succeeded run
     for folder in (output_dir, Path(os.environ["GRADIO_TEMP_DIR"])):
@@ -360,7 +360,7 @@ def _api_session(api, sim: Simulator, demo) -> None:
     status, _, _ = api.predict(prompt="x" * 2001, model=SCHNELL, api_name="/generate")
     assert "the limit is 2,000" in status
 
-    entry = next(e for e in demo.history.list(limit=20) if e.status == "succeeded")
+    entry = next(e for e in demo.services.history.list(limit=20) if e.status == "succeeded")
     status, _ = api.predict(prediction_id=entry.id, api_name="/resume")
     assert status.startswith("**Resumed"), status
     status, _ = api.predict(prediction_id="nosuchprediction0000000000", api_name="/resume")

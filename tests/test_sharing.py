@@ -17,7 +17,8 @@ import requests
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from comet.limits import LimitExceeded, RunLimiter
+from webui.launch import launch_options
+from webui.limits import LimitExceeded, RunLimiter
 from comet.settings import AppSettings
 from comet.simulator import Simulator
 
@@ -300,7 +301,7 @@ def test_a_non_image_sent_to_an_image_component_is_refused_by_gradio(
 
 
 def _entry_of(demo, api: Client):
-    entries = [e for e in demo.history.list(limit=50) if e.owner == api.session_hash]
+    entries = [e for e in demo.services.history.list(limit=50) if e.owner == api.session_hash]
     assert len(entries) == 1, entries
     return entries[0]
 
@@ -328,7 +329,7 @@ def test_local_mode_shares_one_history(simulator, owner_app, client):
     demo, url = owner_app(simulator)  # shared=False: one person, one history
     alice, bob = client(url), client(url)
     assert generate(alice)[0].startswith("**Succeeded")
-    (entry,) = demo.history.list(limit=50)
+    (entry,) = demo.services.history.list(limit=50)
     assert entry.owner is None
 
     status, gallery = bob.predict(prediction_id=entry.id, api_name="/resume")
@@ -347,7 +348,7 @@ def test_the_output_folder_is_not_served_by_path(simulator, owner_app, client, t
     assert generate(client(url))[0].startswith("**Succeeded")
     output_dir = tmp_path / "outputs"
     names = {p.name for p in output_dir.iterdir()}
-    entry = demo.history.list(limit=5)[0]
+    entry = demo.services.history.list(limit=5)[0]
     assert {"history.sqlite3", f"{entry.id}.json", f"{entry.id}-0.webp"} <= names
     assert "history.sqlite3-wal" in names  # the WAL holds the rows too
 
@@ -364,10 +365,8 @@ def test_the_output_folder_is_not_served_by_path(simulator, owner_app, client, t
 
 
 def test_launch_options_serve_the_output_folder_only_when_gradio_needs_it(tmp_path, monkeypatch):
-    import app as app_module
-
     inside = AppSettings(output_dir=tmp_path / "outputs")
-    options = app_module.launch_options(inside)
+    options = launch_options(inside)
     assert options["allowed_paths"] == []
     db = (tmp_path / "outputs").resolve() / "history.sqlite3"
     assert set(options["blocked_paths"]) == {
@@ -382,87 +381,6 @@ def test_launch_options_serve_the_output_folder_only_when_gradio_needs_it(tmp_pa
     monkeypatch.chdir(tmp_path / "cwd")
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     outside = AppSettings(output_dir=tmp_path / "data")
-    options = app_module.launch_options(outside)
+    options = launch_options(outside)
     assert options["allowed_paths"] == [str((tmp_path / "data").resolve())]
     assert str((tmp_path / "data").resolve() / "history.sqlite3") in options["blocked_paths"]
-
-
-# -- settings from the environment -------------------------------------------------------------
-
-
-ALL_VARS = {
-    "COMET_API_KEY": " sk-from-env ",
-    "COMET_BASE_URL": "http://127.0.0.1:9/",
-    "COMET_OUTPUT_DIR": "somewhere/out",
-    "COMET_CONCURRENCY": "5",
-    "COMET_REQUIRE_USER_KEY": "1",
-    "COMET_MAX_RUNS_PER_HOUR": "7",
-    "COMET_MAX_CONCURRENT_PER_VISITOR": "3",
-    "COMET_MAX_IMAGES_PER_RUN": "2",
-    "COMET_SHARED": "yes",
-    "COMET_POLL_INTERVAL": "0.25",
-    "COMET_TIMEOUT": "90",
-}
-
-
-@pytest.fixture
-def env(monkeypatch):
-    for name in (*ALL_VARS, "SPACE_ID"):
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
-
-def test_settings_from_env_read_every_variable(env):
-    for name, value in ALL_VARS.items():
-        env.setenv(name, value)
-    settings = AppSettings.from_env()
-    assert settings.owner_key == "sk-from-env"
-    assert settings.base_url == "http://127.0.0.1:9"
-    assert settings.output_dir == Path("somewhere/out")
-    assert (settings.concurrency, settings.max_runs_per_hour) == (5, 7)
-    assert (settings.max_concurrent_per_visitor, settings.max_images_per_run) == (3, 2)
-    assert settings.require_user_key is True and settings.shared is True
-    assert (settings.poll_interval, settings.timeout) == (0.25, 90.0)
-    assert "sk-from-env" not in repr(settings)
-
-
-def test_settings_defaults_without_env(env):
-    settings = AppSettings.from_env()
-    assert settings.demo and not settings.require_user_key and not settings.shared
-    assert (settings.max_runs_per_hour, settings.max_concurrent_per_visitor) == (20, 2)
-    assert settings.max_images_per_run == 4
-    assert settings.poll_interval is None and settings.timeout is None
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("COMET_CONCURRENCY", "many"),
-        ("COMET_CONCURRENCY", "0"),
-        ("COMET_MAX_RUNS_PER_HOUR", "1.5"),
-        ("COMET_MAX_RUNS_PER_HOUR", "-1"),
-        ("COMET_MAX_CONCURRENT_PER_VISITOR", "0"),
-        ("COMET_MAX_IMAGES_PER_RUN", "four"),
-        ("COMET_POLL_INTERVAL", "fast"),
-        ("COMET_TIMEOUT", "0"),
-    ],
-)
-def test_settings_bad_numbers_name_the_variable(env, name, value):
-    env.setenv(name, value)
-    with pytest.raises(ValueError, match=name):
-        AppSettings.from_env()
-
-
-@pytest.mark.parametrize(
-    ("variables", "shared"),
-    [
-        ({"SPACE_ID": "someone/flux"}, True),
-        ({"COMET_SHARED": "1"}, True),
-        ({"COMET_SHARED": "0"}, False),
-        ({}, False),
-    ],
-)
-def test_a_space_or_comet_shared_means_shared(env, variables, shared):
-    for name, value in variables.items():
-        env.setenv(name, value)
-    assert AppSettings.from_env().shared is shared

@@ -11,7 +11,7 @@ from comet.errors import (
     RateLimitError,
 )
 from comet.prediction import Prediction
-from comet.status import estimated_progress, friendly_error, progress_line
+from webui.status import estimated_progress, friendly_error, progress_line
 
 
 def test_progress_never_reaches_100_before_success():

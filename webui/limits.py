@@ -56,7 +56,7 @@ class RunLimiter:
         now = self._clock()
         with self._lock:
             for key in keys:
-                if self._running[key] >= self.max_concurrent:
+                if self.max_concurrent and self._running[key] >= self.max_concurrent:
                     raise LimitExceeded(
                         f"You already have {self._running[key]} runs in progress (the limit is "
                         f"{self.max_concurrent}). Wait for one to finish, then try again."

@@ -1,0 +1,166 @@
+"""Put the parts together: the page layout, and every effect one part has on another.
+
+Each part (Generate tab, model form, History tab, key panel) lays out and wires itself; the
+cross-part effects live here, in one place: History refreshes after a run, "Use these settings"
+fills the Generate tab, and the page load restores a remembered key.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from comet.models import get_model
+from comet.settings import AppSettings
+
+from .form import ModelForm, model_info
+from .generate_tab import GenerateHandlers, GenerateTab, build_generate_tab, wire_generate_tab
+from .history_tab import (
+    LIST_OUTPUTS,
+    HistoryHandlers,
+    HistoryTab,
+    build_history_tab,
+    wire_history_tab,
+)
+from .keys import KeyHandlers, build_key_panel, wire_key_panel
+from .launch import launch_options
+from .services import Services
+from .wiring import by_name
+
+__all__ = ["TITLE", "WebApp", "build_app"]
+
+TITLE = "FLUX through CometAPI"
+
+
+@dataclass(repr=False)
+class WebApp:
+    """The built app: Gradio's Blocks plus the services behind them."""
+
+    blocks: gr.Blocks
+    services: Services
+    generate_handlers: GenerateHandlers
+    history_handlers: HistoryHandlers
+    key_handlers: KeyHandlers
+
+    @property
+    def settings(self) -> AppSettings:
+        return self.services.settings
+
+    def launch(self, **overrides: Any) -> Any:
+        """Launch with the app's options (overrides win); creates the output folder."""
+        self.services.output_dir.mkdir(parents=True, exist_ok=True)
+        return self.blocks.launch(**{**launch_options(self.settings), **overrides})
+
+    def close(self) -> None:
+        """Stop the server (if launched) and close the history."""
+        self.blocks.close()
+        self.services.close()
+
+
+def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> WebApp:
+    """Build the Blocks app with its dependencies injected; nothing is written to disk."""
+    services = Services(settings, demo_base_url=demo_base_url)
+    form = ModelForm()
+    generate = GenerateHandlers(services, form)
+    history = HistoryHandlers(services)
+    keys = KeyHandlers(services)
+    with gr.Blocks(title=TITLE) as blocks:
+        gr.Markdown(
+            f"# {TITLE}\nGenerate images with the FLUX family of models through CometAPI's "
+            "Replicate-compatible API; every image is saved locally as soon as it is ready."
+        )
+        banner = gr.Markdown(services.banner(None), elem_id="backend-banner")
+        with gr.Tabs() as tabs:
+            with gr.Tab("Generate", id="generate-tab"):
+                generate_tab = build_generate_tab(form, build_key_panel)
+            with gr.Tab("History", id="history-tab"):
+                history_tab = build_history_tab()
+        key_panel = generate_tab.key_panel
+        visitor_key = key_panel["visitor_key"]
+        wire_generate_tab(generate_tab, generate, visitor_key, settings.concurrency)
+        wire_history_tab(history_tab, history, visitor_key, settings.concurrency)
+        wire_key_panel(key_panel, keys, banner)
+        _connect_parts(generate_tab, history_tab, history, form, tabs)
+        _on_page_load(blocks, generate_tab, history_tab, history, keys, banner)
+    return WebApp(blocks, services, generate, history, keys)
+
+
+def _connect_parts(
+    generate_tab: GenerateTab,
+    history_tab: HistoryTab,
+    history: HistoryHandlers,
+    form: ModelForm,
+    tabs: gr.Tabs,
+) -> None:
+    """History refreshes after a run; "Use these settings" fills the Generate tab."""
+    list_outputs = history_tab.outputs(LIST_OUTPUTS)
+    generate_tab.generate_event.then(
+        by_name(history.refresh, list_outputs),
+        None,
+        list(list_outputs.values()),
+        api_visibility="private",
+    )
+    c = generate_tab.c
+    use_outputs = {n: c[n] for n in ("model", "current_model", "model_info", "prompt")}
+    use_outputs |= {n: c[n] for n in ("seed", "randomize_seed")}
+    use_outputs |= form.columns | form.components | {"tabs": tabs}
+
+    def use_settings(prediction_id: str | None, request: gr.Request = None) -> dict[str, Any]:
+        return settings_from_history(history, form, prediction_id, request)
+
+    history_tab["use_settings"].click(
+        by_name(use_settings, use_outputs),
+        [history_tab["selected_id"]],
+        list(use_outputs.values()),
+        api_visibility="private",
+    )
+
+
+def settings_from_history(
+    history: HistoryHandlers, form: ModelForm, prediction_id: str | None, request: Any = None
+) -> dict[str, Any]:
+    """Updates that put a recorded run's model, prompt, seed and fields back into the form."""
+    entry = history.find(prediction_id, request)
+    if entry is None:
+        raise gr.Error("Select a prediction first.")
+    spec = get_model(entry.model)
+    values = entry.input
+    model = spec.id if spec else entry.model
+    updates: dict[str, Any] = {
+        "model": gr.update(value=model),
+        "current_model": model,
+        "model_info": model_info(model),
+        "prompt": values.get("prompt", ""),
+        "tabs": gr.update(selected="generate-tab"),
+    }
+    if values.get("seed") is not None:
+        updates.update(seed=values["seed"], randomize_seed=False)
+    updates.update(form.visibility(model))
+    if spec is not None:
+        updates.update(form.restore(spec, values))
+    return updates
+
+
+def _on_page_load(
+    blocks: gr.Blocks,
+    generate_tab: GenerateTab,
+    history_tab: HistoryTab,
+    history: HistoryHandlers,
+    keys: KeyHandlers,
+    banner: gr.Markdown,
+) -> None:
+    """On each page load: restore a remembered key, list History, fill the request preview."""
+    panel = generate_tab.key_panel
+    key_outputs = {n: panel[n] for n in ("visitor_key", "key_note")} | {"banner": banner}
+    list_outputs = history_tab.outputs(LIST_OUTPUTS)
+    blocks.load(
+        by_name(keys.restore_key, key_outputs),
+        [panel["remembered_key"]],
+        list(key_outputs.values()),
+        api_visibility="private",
+    ).then(
+        by_name(history.refresh, list_outputs),
+        None,
+        list(list_outputs.values()),
+        api_visibility="private",
+    ).then(**generate_tab.preview_event_kwargs)

@@ -1,0 +1,62 @@
+"""How the app is launched: Gradio's launch() options, logging, and what the terminal says."""
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from comet.settings import AppSettings
+
+__all__ = ["configure_logging", "launch_options", "startup_lines"]
+
+
+def launch_options(settings: AppSettings) -> dict[str, Any]:
+    """launch() arguments: Gradio's own env vars for host/port, no run history, no share."""
+    output_dir = Path(settings.output_dir).resolve()
+    # Gradio copies every image it shows into its cache and serves the copy; allowed_paths
+    # would also serve the folder itself, by path, to anyone: JSON sidecars, other visitors'
+    # images. Only list it when Gradio could not show images from it otherwise.
+    served_anyway = any(
+        output_dir.is_relative_to(Path(base).resolve())
+        for base in (os.getcwd(), tempfile.gettempdir())
+    )
+    return {
+        "allowed_paths": [] if served_anyway else [str(output_dir)],
+        # The history database (and SQLite's side files) must never be served, even when
+        # the folder is allowed so that the gallery can show saved images from anywhere.
+        "blocked_paths": [
+            str(output_dir / f"history.sqlite3{suffix}")
+            for suffix in ("", "-wal", "-shm", "-journal")
+        ],
+        "run_history": False,
+        "share": False,
+        "ssr_mode": False,
+        "max_file_size": "10mb",
+        "quiet": True,  # startup_lines() says what matters, without advice we do not follow
+    }
+
+
+def startup_lines(settings: AppSettings, url: str) -> list[str]:
+    """What the terminal says on start: the mode, where images go, and the URL."""
+    if settings.require_user_key:
+        mode = "visitor keys required: every visitor enters their own CometAPI key"
+    elif settings.owner_key:
+        mode = f"owner key: runs go to {settings.base_url} on COMET_API_KEY"
+    else:
+        mode = "demo: no COMET_API_KEY, images come from the built-in offline simulator"
+    sharing = "shared (each visitor sees their own history)" if settings.shared else "local"
+    return [
+        f"FLUX through CometAPI · mode: {mode}",
+        f"Sharing: {sharing}",
+        f"Images and history: {Path(settings.output_dir).resolve()}",
+        f"Open {url}",
+    ]
+
+
+def configure_logging() -> None:
+    """INFO logs with timestamps; httpx (one line per internal request) kept quiet."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,0 +1,78 @@
+"""The one loop that turns a job's updates into what the status area and gallery show.
+
+Generate and Resume (and anything later) hand it a generator of `JobUpdate`s that does its own
+set-up and clean-up; the loop turns each update into a `RunView` and any failure, whenever it
+happens, into a friendly message. Closing the loop (Stop) closes the job, so its `finally` runs.
+"""
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from comet.errors import CometError, PredictionFailed
+from comet.jobs import JobUpdate
+from comet.models import get_model
+
+from .status import friendly_error, progress_line
+
+__all__ = ["RunView", "follow_run"]
+
+DEFAULT_TYPICAL_SECONDS = 5.0
+
+log = logging.getLogger("webui.run")
+
+
+@dataclass
+class RunView:
+    """One moment of a run as the page shows it."""
+
+    status: str
+    prediction_id: str | None = None
+    files: list[str] | None = None  # set once, when the images are saved
+    seed: int | None = None
+    done: bool = False
+    failed: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def follow_run(
+    updates: Iterator[JobUpdate],
+    *,
+    typical_seconds: float | None = None,
+    describe_success: Callable[[JobUpdate, float], str],
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[RunView]:
+    """Yield a RunView per update, then the result; errors become the last, failed view."""
+    started = clock()
+    prediction_id = None
+    try:
+        final = None
+        for update in updates:
+            final = update
+            prediction_id = update.prediction.id
+            if update.stage != "saved":
+                typical = typical_seconds or _typical(update.prediction.model)
+                line = progress_line(update.prediction, clock() - started, typical, update.note)
+                yield RunView(line, prediction_id)
+        if final is None:
+            return
+        if not final.prediction.succeeded:
+            raise PredictionFailed(final.prediction)
+        status = describe_success(final, clock() - started)
+        if final.save_error:
+            status += f"\n\n⚠️ {final.save_error}"
+        files = [str(p) for p in final.files]
+        yield RunView(status, prediction_id, files, final.prediction.seed, done=True)
+    except CometError as exc:
+        yield RunView(friendly_error(exc), prediction_id, done=True, failed=True)
+    except Exception:
+        log.exception("A run failed unexpectedly")
+        yield RunView(friendly_error(RuntimeError()), prediction_id, done=True, failed=True)
+    finally:
+        updates.close()
+
+
+def _typical(model: str) -> float:
+    spec = get_model(model or "")
+    return spec.typical_seconds if spec else DEFAULT_TYPICAL_SECONDS

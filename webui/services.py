@@ -1,0 +1,139 @@
+"""What a run needs besides the form: where it goes, who pays, the limits and the history.
+
+One `Services` object per app, passed to every part: nothing here is global, and nothing is
+created on disk until a run (or a page) first asks for the history.
+"""
+
+import secrets
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import gradio as gr
+
+from comet import CometClient
+from comet.errors import InvalidInputError
+from comet.history import History
+from comet.settings import AppSettings
+
+from .limits import RunLimiter
+from .visitors import visitor_identities
+
+DEMO_KEY = "demo-mode-no-key"  # the simulator needs a non-empty Bearer token
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where one visitor's run goes, and whose key pays for it."""
+
+    base_url: str
+    key: str
+    demo: bool
+    owner_pays: bool
+
+    def __repr__(self) -> str:
+        return (
+            f"Backend(base_url={self.base_url!r}, demo={self.demo}, owner_pays={self.owner_pays})"
+        )
+
+
+class Services:
+    """The app's dependencies: settings, backend choice, limits and (lazily) the history."""
+
+    def __init__(self, settings: AppSettings, *, demo_base_url: str | None = None) -> None:
+        self.settings = settings
+        self.output_dir = Path(settings.output_dir)
+        self.limiter = RunLimiter(
+            max_runs_per_hour=settings.max_runs_per_hour,
+            max_concurrent=settings.max_concurrent_per_visitor,
+        )
+        # Seals remembered keys; never sent to the page. Unset: they last until a restart.
+        self.key_secret = (settings.browser_secret or secrets.token_hex(32)).encode()
+        self._demo_base_url = demo_base_url
+        self._lock = threading.Lock()
+
+    # -- history, opened on first use ----------------------------------------------------
+
+    @cached_property
+    def history(self) -> History:
+        """The SQLite history in the output folder, created the first time it is needed."""
+        with self._lock:
+            return History.in_directory(self.output_dir)
+
+    def close(self) -> None:
+        """Close the history if it was ever opened."""
+        if "history" in self.__dict__:
+            self.history.close()
+
+    # -- who a visitor is -----------------------------------------------------------------
+
+    def owner_of(self, request: gr.Request | None) -> str | None:
+        """Whose history a run belongs to: the session on a shared deployment, else nobody."""
+        if self.settings.shared and request is not None:
+            return request.session_hash
+        return None
+
+    def identities(self, request: gr.Request | None) -> list[str]:
+        """The keys a visitor's limits are counted under."""
+        return visitor_identities(request, trusted_hops=self.settings.trusted_proxy_hops)
+
+    # -- where a run goes -----------------------------------------------------------------
+
+    @property
+    def demo_base_url(self) -> str:
+        """The embedded simulator, started the first time a demo run needs it."""
+        if self._demo_base_url is None:
+            from comet.simulator import demo_simulator
+
+            self._demo_base_url = demo_simulator(self.settings.demo_time_scale).base_url
+        return self._demo_base_url
+
+    def choose_backend(self, visitor_key: str | None) -> Backend:
+        """The visitor's key, else the owner's key, else the demo simulator."""
+        settings = self.settings
+        if visitor_key:
+            return Backend(settings.base_url, visitor_key, demo=False, owner_pays=False)
+        if settings.require_user_key:
+            raise InvalidInputError(
+                "This app asks every visitor to use their own CometAPI key: enter it in the "
+                "**API key** box (it stays in this browser session only).",
+                field="api_key",
+            )
+        if settings.owner_key:
+            return Backend(settings.base_url, settings.owner_key, demo=False, owner_pays=True)
+        return Backend(self.demo_base_url, DEMO_KEY, demo=True, owner_pays=False)
+
+    def client(self, backend: Backend) -> CometClient:
+        """A client for one run; the form has validated the input (extra JSON included)."""
+        return CometClient(
+            api_key=backend.key,
+            base_url=backend.base_url,
+            poll_interval=self.settings.poll_interval,
+            timeout=self.settings.timeout,
+            # The form validated through the catalogue, extra JSON included; the client's
+            # own check knows no extra JSON and would refuse the fields it adds.
+            validator=None,
+        )
+
+    def banner(self, visitor_key: str | None = None) -> str:
+        """One line saying where runs go and who pays."""
+        settings = self.settings
+        if visitor_key:
+            return (
+                f"**CometAPI** · requests go to `{settings.base_url}` with **your own key** "
+                "for this session (kept on the server for this session only)."
+            )
+        if settings.require_user_key:
+            return (
+                "**Bring your own key** · this app needs your CometAPI key: enter it under "
+                "**API key** below. Get one at https://api.cometapi.com/console/token."
+            )
+        if settings.owner_key:
+            return f"**CometAPI** · requests go to `{settings.base_url}`."
+        return (
+            "**Demo mode** · no `COMET_API_KEY` is set, so images come from the built-in "
+            "offline simulator: locally drawn placeholders, no network, no cost. To use the "
+            "real FLUX models, put `COMET_API_KEY=...` in `.env` and restart, or enter your "
+            "own key under **API key**."
+        )
