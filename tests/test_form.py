@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from comet.errors import InvalidInputError
-from webui.inputs import build_input, parse_extra_json, request_preview, resolve_image_field
 from comet.models import get_model
+from webui.inputs import build_input, parse_extra_json, request_preview, resolve_image_field
 from webui.uploads import image_to_data_uri
 
 SCHNELL = "black-forest-labs/flux-schnell"

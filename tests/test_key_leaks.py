@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from webui.keyseal import open_key, seal_key
 from comet.settings import AppSettings
 from comet.simulator import Simulator
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+from webui.keyseal import open_key, seal_key
 
 OWNER_KEY = "sk-OWNER-LEAKTEST-93f1c0"
 VISITOR_KEY = "sk-VISITOR-LEAKTEST-42ab7e"

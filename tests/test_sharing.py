@@ -17,10 +17,10 @@ import requests
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from webui.launch import launch_options
-from webui.limits import LimitExceeded, RunLimiter
 from comet.settings import AppSettings
 from comet.simulator import Simulator
+from webui.launch import launch_options
+from webui.limits import LimitExceeded, RunLimiter
 
 SCHNELL = "black-forest-labs/flux-schnell"
 KONTEXT = "black-forest-labs/flux-kontext-pro"

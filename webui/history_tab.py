@@ -15,6 +15,7 @@ from comet.jobs import JobUpdate, follow_job
 
 from .run_loop import follow_run
 from .services import Services
+from .status import shown
 from .wiring import by_name
 
 __all__ = ["HistoryHandlers", "HistoryTab", "build_history_tab", "wire_history_tab"]
@@ -181,9 +182,9 @@ class HistoryHandlers:
             + (f" · took {entry.duration:.1f} s" if entry.duration else ""),
         ]
         if entry.error:
-            head.append(f"Error: {entry.error}")
+            head.append(f"Error: {shown(entry.error)}")
         if entry.save_error:
-            head.append(f"⚠️ {entry.save_error}")
+            head.append(f"⚠️ {shown(entry.save_error)}")
         if entry.status in UNFINISHED:
             head.append("Still running when last seen: press **Resume** to wait and save it.")
         return {

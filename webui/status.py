@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from comet.errors import (
     AuthenticationError,
     CometConnectionError,
@@ -56,49 +58,64 @@ def progress_line(
 
 
 def friendly_error(error: Exception) -> str:
-    """Say what went wrong and what to do, in words; never a traceback."""
-    resume = ""
-    prediction_id = getattr(error, "prediction_id", None)
-    if prediction_id:
-        resume = f" Prediction `{prediction_id}` is saved in History: resume it from there."
+    """Say what went wrong and what to do, in words; never a traceback.
+
+    Text from upstream (the model's error, the API's message) is escaped: it is shown as
+    Markdown in other visitors' browsers too (History), so it must never become HTML.
+    """
     if isinstance(error, PredictionFailed):
-        prediction = error.prediction
-        if prediction.status == "canceled":
-            return f"**Canceled.** Prediction `{prediction.id}` was canceled."
-        reason = prediction.error or "the model gave no reason"
-        return (
-            f"**The model could not make this image.** {reason}\n\n"
-            "Try another prompt or other settings. "
-            f"(prediction `{prediction.id}`)"
-        )
-    if isinstance(error, AuthenticationError):
-        return (
-            "**CometAPI refused the API key.** Check `COMET_API_KEY` (in `.env` or the Space's "
-            "secrets) or the key typed in the API key box. Keys are at "
-            "https://api.cometapi.com/console/token."
-        )
-    if isinstance(error, RateLimitError):
-        wait = (
-            f"Wait {error.retry_after:.0f} s and try again."
-            if error.retry_after is not None
-            else "Wait a little and try again."
-        )
-        return f"**Rate limited by CometAPI.** {wait}{resume}"
-    if isinstance(error, LimitExceeded):
-        return f"**Limit reached.** {error.message}"
-    if isinstance(error, InvalidInputError):
-        return f"**Please check the input.** {error.message}"
-    if isinstance(error, NotFoundError):
-        return f"**Not found.** {error.message}"
-    if isinstance(error, CometTimeout):
-        return f"**Still waiting after the time limit.** {error.message}{resume}"
-    if isinstance(error, CometConnectionError):
-        return (
-            f"**Could not reach CometAPI.** {error.message} Check your network and "
-            f"`COMET_BASE_URL`.{resume}"
-        )
-    if isinstance(error, ServerError):
-        return f"**CometAPI had a problem.** {error.message}{resume}"
-    if isinstance(error, CometError):
-        return f"**Something went wrong.** {error.message}{resume}"
-    return "**Something went wrong in the app.** The details are in the server log."
+        return _prediction_failed(error.prediction)
+    if not isinstance(error, CometError):
+        return "**Something went wrong in the app.** The details are in the server log."
+    message = shown(error.message)
+    resume = ""
+    if error.prediction_id:
+        resume = f" Prediction `{error.prediction_id}` is saved in History: resume it from there."
+    for kind, template in _TEMPLATES:
+        if isinstance(error, kind):
+            return template.format(message=message, resume=resume, wait=_wait(error))
+    return f"**Something went wrong.** {message}{resume}"
+
+
+def shown(text: str | None) -> str:
+    """Upstream text made safe for a Markdown component: no HTML, no runaway length."""
+    return html.escape(text or "", quote=False)
+
+
+def _prediction_failed(prediction: Prediction) -> str:
+    if prediction.status == "canceled":
+        return f"**Canceled.** Prediction `{prediction.id}` was canceled."
+    reason = shown(prediction.error) or "the model gave no reason"
+    return (
+        f"**The model could not make this image.** {reason}\n\n"
+        f"Try another prompt or other settings. (prediction `{prediction.id}`)"
+    )
+
+
+def _wait(error: CometError) -> str:
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is None:
+        return "Wait a little and try again."
+    return f"Wait {retry_after:.0f} s and try again."
+
+
+# First match wins: subclasses before their bases.
+_TEMPLATES: tuple[tuple[type[CometError], str], ...] = (
+    (
+        AuthenticationError,
+        "**CometAPI refused the API key.** Check `COMET_API_KEY` (in `.env` or the Space's "
+        "secrets) or the key typed in the API key box. Keys are at "
+        "https://api.cometapi.com/console/token.",
+    ),
+    (RateLimitError, "**Rate limited by CometAPI.** {wait}{resume}"),
+    (LimitExceeded, "**Limit reached.** {message}"),
+    (InvalidInputError, "**Please check the input.** {message}"),
+    (NotFoundError, "**Not found.** {message}"),
+    (CometTimeout, "**Still waiting after the time limit.** {message}{resume}"),
+    (
+        CometConnectionError,
+        "**Could not reach CometAPI.** {message} Check your network and "
+        "`COMET_BASE_URL`.{resume}",
+    ),
+    (ServerError, "**CometAPI had a problem.** {message}{resume}"),
+)

@@ -1,0 +1,242 @@
+"""The UI's handlers called directly, as plain functions: no server, no browser.
+
+The app is built (Blocks, not launched) against a simulator on 127.0.0.1; each handler's
+{name: value} result is read by name.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from comet import CometClient
+from comet.models import MODELS, get_model
+from comet.settings import AppSettings
+from webui import build_app
+from webui.builder import settings_from_history
+from webui.form import field_param, form_fields
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHNELL = "black-forest-labs/flux-schnell"
+DEV = "black-forest-labs/flux-dev"
+
+
+def visitor(session: str = "s1", host: str = "127.0.0.1", forwarded: str = "") -> SimpleNamespace:
+    """What the handlers read of a gr.Request."""
+    headers = {"x-forwarded-for": forwarded} if forwarded else {}
+    return SimpleNamespace(
+        session_hash=session, client=SimpleNamespace(host=host), headers=headers, username=None
+    )
+
+
+@pytest.fixture
+def app(tmp_path, simulator):
+    built = build_app(
+        AppSettings(output_dir=tmp_path / "outputs", poll_interval=0.02),
+        demo_base_url=simulator.base_url,
+    )
+    yield built
+    built.close()
+
+
+def run_generate(app, **kwargs) -> list[dict]:
+    kwargs.setdefault("prompt", "a paper boat")
+    kwargs.setdefault("model", SCHNELL)
+    kwargs.setdefault("request", visitor())
+    return list(app.generate_handlers.generate(**kwargs))
+
+
+# -- Generate ----------------------------------------------------------------------------------
+
+
+def test_generate_says_submitting_first_then_shows_the_saved_images_and_seed(app, simulator):
+    updates = run_generate(app, seed=42, randomize_seed=False)
+    assert updates[0] == {"status": "Submitting…", "run_state": {"id": None}}
+    final = updates[-1]
+    assert "Succeeded" in final["status"] and "demo placeholder" in final["status"]
+    [path] = final["gallery"]
+    assert Path(path).is_file() and Path(path).parent == app.services.output_dir.resolve()
+    assert final["seed_used"] == 42
+    [prediction_id] = simulator.predictions
+    assert final["run_state"] == {"id": prediction_id}
+    assert any("prediction `" + prediction_id in u["status"] for u in updates[1:-1])
+
+
+def test_generate_refuses_a_bad_field_by_name_and_sends_nothing(app, simulator):
+    updates = run_generate(app, model=DEV, flux_dev__num_inference_steps=99)
+    assert "num_inference_steps" in updates[-1]["status"]
+    assert "gallery" not in updates[-1]
+    assert simulator.predictions == {}
+
+
+def test_closing_generate_mid_run_releases_the_visitors_slot(tmp_path, simulator):
+    built = build_app(
+        AppSettings(output_dir=tmp_path / "out", poll_interval=0.02, max_concurrent_per_visitor=1),
+        demo_base_url=simulator.base_url,
+    )
+    try:
+        simulator.time_scale = 1.0  # a real-length run, so it is still waiting when closed
+        run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
+        next(run)  # Submitting…
+        next(run)  # created: the slot is taken
+        assert "already have 1 run" in run_generate(built)[-1]["status"]
+        run.close()  # what Stop does
+        simulator.time_scale = 0.0
+        assert "Succeeded" in run_generate(built)[-1]["status"]
+    finally:
+        built.close()
+
+
+def test_stop_says_what_happened_to_the_prediction(app):
+    assert "nothing was sent" in app.generate_handlers.stop({"id": None})["status"]
+    assert "`abc123`" in app.generate_handlers.stop({"id": "abc123"})["status"]
+
+
+def test_the_preview_shows_the_body_generate_would_send(app):
+    preview = app.generate_handlers.preview(
+        "a lighthouse", DEV, seed=7, randomize_seed=False, flux_dev__guidance=4.5
+    )
+    body = json.loads(preview["preview_json"])
+    assert body == {"input": {"prompt": "a lighthouse", "guidance": 4.5, "seed": 7}}
+    assert "/models/black-forest-labs/flux-dev/predictions" in preview["preview_curl"]
+
+
+def test_switching_models_carries_shared_values_and_shows_the_new_columns(app):
+    form = app.generate_handlers.form
+    updates = form.switch_model(
+        SCHNELL, DEV, flux_schnell__aspect_ratio="16:9", flux_schnell__num_outputs=1
+    )
+    assert updates["current_model"] == DEV
+    assert updates["flux_dev__aspect_ratio"]["value"] == "16:9"
+    assert "flux_dev__num_outputs" not in updates  # the default is not carried
+    assert updates["fields-flux_dev"]["visible"] is True
+    assert updates["fields-flux_schnell"]["visible"] is False
+
+
+# -- History and Resume ------------------------------------------------------------------------
+
+
+def test_history_lists_a_run_and_its_details(app):
+    final = run_generate(app, prompt="a red kite")[-1]
+    prediction_id = final["run_state"]["id"]
+    listing = app.history_handlers.refresh(visitor())
+    assert listing["history_ids"] == [prediction_id]
+    assert listing["history_table"][0][-1] == prediction_id
+    details = app.history_handlers.details(app.history_handlers.find(prediction_id, visitor()))
+    assert details["selected_id"] == prediction_id
+    assert details["detail_input"]["prompt"] == "a red kite"
+    assert details["detail_gallery"] == final["gallery"]
+
+
+def test_the_history_zip_holds_the_images_and_the_sidecar(app):
+    final = run_generate(app, prompt="two kites", model=DEV, flux_dev__num_outputs=2)[-1]
+    prediction_id = final["run_state"]["id"]
+    archive = app.history_handlers.download_zip(prediction_id, visitor())["zip_file"]
+    with zipfile.ZipFile(archive) as zf:
+        names = sorted(zf.namelist())
+        assert names == sorted([Path(p).name for p in final["gallery"]] + [f"{prediction_id}.json"])
+        for path in final["gallery"]:
+            assert zf.read(Path(path).name) == Path(path).read_bytes()
+        sidecar = json.loads(zf.read(f"{prediction_id}.json"))
+    assert sidecar["id"] == prediction_id and sidecar["input"]["prompt"] == "two kites"
+
+
+@pytest.mark.parametrize("model_id", list(MODELS))
+def test_use_these_settings_restores_every_field(app, model_id):
+    spec = get_model(model_id)
+    form = app.generate_handlers.form
+    chosen = {}
+    for field in form_fields(spec):  # a non-default value for every field that has a choice
+        if field.kind == "enum":
+            chosen[field.name] = field.choices[-1]
+        elif field.kind == "bool":
+            chosen[field.name] = not field.default
+    entry_input = {"prompt": "restored", "seed": 99, **chosen}
+    with CometClient(api_key="k-123456", base_url=app.services.demo_base_url) as client:
+        created = client.create_prediction(model_id, {"prompt": "restored", "seed": 99})
+    created.input = entry_input
+    app.services.history.record_created(created)
+    updates = settings_from_history(app.history_handlers, form, created.id, visitor())
+    assert updates["model"]["value"] == model_id and updates["current_model"] == model_id
+    assert updates["prompt"] == "restored"
+    assert (updates["seed"], updates["randomize_seed"]) == (99, False)
+    for field in form_fields(spec):
+        expected = chosen.get(field.name, field.default)
+        assert updates[field_param(spec, field)]["value"] == expected, field.name
+
+
+def test_resume_waits_for_a_prediction_and_saves_its_images(app):
+    with CometClient(api_key="k-123456", base_url=app.services.demo_base_url) as client:
+        created = client.create_prediction(SCHNELL, {"prompt": "resumed"})
+    updates = list(app.history_handlers.resume(created.id, None, visitor()))
+    assert updates[0]["status"] == f"Resuming `{created.id}`…"
+    assert "Resumed: succeeded" in updates[-1]["status"]
+    [path] = updates[-1]["gallery"]
+    assert Path(path).is_file()
+    assert app.services.history.get(created.id).status == "succeeded"
+
+
+def test_resume_without_an_id_says_so(app):
+    updates = list(app.history_handlers.resume("  ", None, visitor()))
+    assert "Enter a prediction id" in updates[-1]["status"]
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+
+def test_a_set_key_is_kept_in_the_session_and_never_echoed(app):
+    result = app.key_handlers.set_key(" sk-visitor-1234 ", remember=False)
+    assert result["visitor_key"] == "sk-visitor-1234"
+    assert result["key_box"] == "" and result["remembered_key"] == "none"
+    assert "sk-visitor" not in result["banner"] + result["key_note"]
+
+
+def test_a_remembered_key_is_sealed_and_restored_by_this_server_only(app, tmp_path, simulator):
+    sealed = app.key_handlers.set_key("sk-visitor-1234", remember=True)["remembered_key"]
+    assert "sk-visitor-1234" not in sealed
+    assert app.key_handlers.restore_key(sealed)["visitor_key"] == "sk-visitor-1234"
+    other = build_app(AppSettings(output_dir=tmp_path / "o2"), demo_base_url=simulator.base_url)
+    try:
+        restored = other.key_handlers.restore_key(sealed)
+        assert restored["visitor_key"] is None and "enter it again" in restored["key_note"]
+    finally:
+        other.close()
+
+
+def test_forget_clears_the_session_and_the_browser(app):
+    result = app.key_handlers.forget_key()
+    assert result["visitor_key"] is None and result["remembered_key"] == "none"
+
+
+# -- import has no side effects ----------------------------------------------------------------
+
+
+def test_importing_app_in_an_empty_folder_creates_no_files(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    env |= {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    env["TMPDIR"] = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "empty").mkdir()
+    subprocess.run(
+        [sys.executable, "-c", "import app"],
+        cwd=tmp_path / "empty",
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    assert list((tmp_path / "empty").iterdir()) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_building_the_app_creates_nothing_on_disk(tmp_path, simulator):
+    built = build_app(
+        AppSettings(output_dir=tmp_path / "outputs"), demo_base_url=simulator.base_url
+    )
+    built.close()
+    assert not (tmp_path / "outputs").exists()
