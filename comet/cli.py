@@ -10,18 +10,36 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._constants import DEFAULT_MODEL, DEFAULT_OUTPUT_DIR
-from .backend import resolve_backend
+from ._constants import DEFAULT_MODEL
 from .client import CometClient
 from .errors import CometError, InvalidInputError
 from .jobs import JobUpdate, follow_job, start_job
+from .settings import AppSettings, read_output_dir
 
-__all__ = ["main"]
+__all__ = ["main", "parse_settings", "resolve_model"]
+
+DEMO_KEY = "demo-mode-no-key"  # the offline simulator wants a non-empty Bearer token
 
 
-def output_dir_from_env() -> Path:
-    """Where images, sidecars and history live (COMET_OUTPUT_DIR, default ./outputs)."""
-    return Path(os.environ.get("COMET_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR)
+def _output_dir(args: argparse.Namespace) -> Path:
+    """--out, else COMET_OUTPUT_DIR, else ./outputs."""
+    return Path(args.out) if args.out else read_output_dir()
+
+
+def resolve_model(name: str) -> str:
+    """A catalogue name ("flux-dev") becomes its full id; any other owner/name is kept as given."""
+    from .models import get_model
+
+    spec = get_model(name)
+    if spec is not None:
+        return spec.id
+    if "/" in name:
+        return name.strip()  # the client refuses a malformed owner/name before sending it
+    raise InvalidInputError(
+        f"Unknown model {name!r}: `python -m comet models` lists them; "
+        "any other model needs its full owner/name.",
+        field="model",
+    )
 
 
 def parse_settings(model: str, pairs: Sequence[str]) -> dict[str, Any]:
@@ -54,14 +72,24 @@ def _guess_type(raw: str) -> Any:
 
 
 def _make_client(out: TextIO) -> CometClient:
-    backend, key = resolve_backend()
-    if backend.demo:
+    """A client for CometAPI with COMET_API_KEY, else for the offline simulator."""
+    settings = AppSettings.from_env()
+    key, base_url = settings.owner_key, settings.base_url
+    if settings.demo:
+        from .simulator import demo_simulator  # only a demo run pays for starting it
+
         print(
             "No COMET_API_KEY set: using the built-in offline simulator (demo images only). "
             "Put COMET_API_KEY=... in .env to use CometAPI.",
             file=out,
         )
-    return CometClient.from_env(api_key=key, base_url=backend.base_url)
+        key, base_url = DEMO_KEY, demo_simulator(settings.demo_time_scale).base_url
+    return CometClient(
+        api_key=key,
+        base_url=base_url,
+        poll_interval=settings.poll_interval,
+        timeout=settings.timeout,
+    )
 
 
 def _report(updates: Iterator[JobUpdate], out: TextIO) -> int:
@@ -94,16 +122,17 @@ def _report(updates: Iterator[JobUpdate], out: TextIO) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
-    values = parse_settings(args.model, args.set or [])
+    model = resolve_model(args.model)
+    values = parse_settings(model, args.set or [])
     values["prompt"] = args.prompt
     from .history import History
 
-    out_dir = Path(args.out) if args.out else output_dir_from_env()
+    out_dir = _output_dir(args)
     with _make_client(out) as client:
         history = History.in_directory(out_dir)
         try:
             job = start_job(
-                client, args.model, values, output_dir=out_dir, history=history, source="cli"
+                client, model, values, output_dir=out_dir, history=history, source="cli"
             )
             return _report(job, out)
         finally:
@@ -113,7 +142,7 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_get(args: argparse.Namespace, out: TextIO) -> int:
     from .history import History
 
-    out_dir = Path(args.out) if args.out else output_dir_from_env()
+    out_dir = _output_dir(args)
     with _make_client(out) as client:
         history = History.in_directory(out_dir)
         try:
@@ -132,7 +161,7 @@ def _cmd_models(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     from .history import History
 
-    history = History.in_directory(Path(args.out) if args.out else output_dir_from_env())
+    history = History.in_directory(_output_dir(args))
     try:
         entries = history.unfinished() if args.unfinished else history.list(limit=args.limit)
     finally:
@@ -166,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="create a prediction, wait, save the images")
     generate.add_argument("prompt")
-    generate.add_argument("--model", default=DEFAULT_MODEL, help=f"default {DEFAULT_MODEL}")
+    generate.add_argument(
+        "--model", default=DEFAULT_MODEL, help=f"a name or owner/name, default {DEFAULT_MODEL}"
+    )
     generate.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="a model input, e.g. num_outputs=2"
     )
@@ -194,15 +225,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
-    """Entry point: loads .env, runs one command, turns every CometError into one line."""
-    from dotenv import find_dotenv, load_dotenv
+def _quiet_stdout() -> None:
+    """The reader of our stdout has gone: send what is left to devnull, so exit stays quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
-    load_dotenv(find_dotenv(usecwd=True))  # the .env of the folder the user runs from
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Entry point: loads ./.env, runs one command, turns every CometError into one line."""
+    from dotenv import load_dotenv
+
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
+    load_dotenv(Path.cwd() / ".env")  # the working directory's only, as the README says
     try:
-        return args.handler(args, out)
+        code = args.handler(args, out)
+        out.flush()  # inside the try: a closed pipe must fail here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # `python -m comet history | head -1`
+        if out is sys.stdout:
+            _quiet_stdout()
+        return 1
     except CometError as exc:
         hint = ""
         if exc.prediction_id and args.command != "get":

@@ -1,10 +1,14 @@
-"""Shared fixtures: fixture bodies, a loopback simulator, and a clean environment."""
+"""Shared fixtures, and the guards that keep every test hermetic.
+
+For the whole session no COMET_* setting of the developer's is in os.environ, no .env in or
+above the repository can be read, and nothing connects beyond 127.0.0.1 (see tests/support.py).
+A test that tries fails, even when the code under test swallowed the refusal. Subprocesses get
+an environment built from scratch: support.clean_env() with support.run_python().
+"""
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -15,43 +19,44 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="comet-tests-gradio-"))
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if str(Path(__file__).resolve().parent.parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.support, webui
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cometapi"
-
-_COMET_VARS = (
-    "COMET_API_KEY",
-    "COMET_BASE_URL",
-    "COMET_POLL_INTERVAL",
-    "COMET_TIMEOUT",
-    "COMET_OUTPUT_DIR",
-    "COMET_CONCURRENCY",
-    "COMET_REQUIRE_USER_KEY",
-    "COMET_MAX_RUNS_PER_HOUR",
-    "COMET_SHARED",
-    "COMET_MAX_CONCURRENT_PER_VISITOR",
-    "COMET_MAX_IMAGES_PER_RUN",
-    "COMET_BROWSER_SECRET",
-    "COMET_DEMO_TIME_SCALE",
-    "SPACE_ID",
+from comet.settings import ENV_VARS  # noqa: E402
+from tests.support import (  # noqa: E402
+    ROOT,
+    dotenv_guard,
+    free_port,
+    network_guard,
 )
 
 
-def load_fixture(name: str):
-    """The parsed body of one documented response."""
-    return json.loads((FIXTURES / name).read_text())
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_session():
+    """Clear the developer's COMET_* settings, refuse the repository's .env and the network."""
+    for name in ENV_VARS:
+        os.environ.pop(name, None)
+    network_guard.install()
+    try:
+        with dotenv_guard(ROOT):
+            yield
+    finally:
+        network_guard.uninstall()
 
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch, tmp_path):
-    """No test sees the developer's own key or settings, and nothing writes outside tmp."""
-    for name in _COMET_VARS:
+    """Each test starts without COMET_* settings, writes under tmp, and stays on loopback."""
+    for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.setenv("COMET_OUTPUT_DIR", str(tmp_path / "outputs"))
+    before = len(network_guard.refused)
+    yield
+    escaped = network_guard.refused[before:]
+    if escaped:
+        pytest.fail(f"this test tried to leave 127.0.0.1: {escaped}", pytrace=False)
 
 
 @pytest.fixture
@@ -64,7 +69,7 @@ def simulator():
 
 
 @pytest.fixture
-def client_for(request):
+def client_for():
     """Build a CometClient for a simulator, with fast polling, closed after the test."""
     from comet import CometClient
 
@@ -83,11 +88,30 @@ def client_for(request):
         client.close()
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 (Gradio's server_port=0 does not work)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture
+def connect(tmp_path):
+    """gradio_client Clients (one session each), downloading into tmp, closed after the test.
+
+    Request it before launch_app: fixtures end in reverse order, so the apps close first, and
+    then a Client's close() does not wait for its heartbeat stream.
+    """
+    from gradio_client import Client
+
+    made = []
+
+    def make(url: str):
+        client = Client(
+            url,
+            verbose=False,
+            download_files=str(tmp_path / "downloads"),
+            analytics_enabled=False,
+        )
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
 
 
 @pytest.fixture

@@ -1,14 +1,29 @@
-"""Helpers shared by the test files: waiting on a condition, and the simulator's requests."""
+"""Helpers shared by the test files: waiting, the simulator's requests, a fake clock,
+subprocesses with an environment built from scratch, and the guards that keep the suite on
+127.0.0.1 and away from the developer's own settings.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import ipaddress
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from comet.settings import ENV_VARS
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
 DEADLINE = 60.0  # generous: a loaded 2-core machine is slow, but never this slow
 
 
@@ -48,3 +63,260 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class FakeClock:
+    """Monotonic time that moves only when told: a client's clock= and sleep=, a Simulator's clock=.
+
+    `mark` labels each sleep with the state it happened in (say, how many requests the
+    simulator has seen), so a test can ask how long a client waited in that state.
+    """
+
+    def __init__(self, mark: Callable[[], Any] = lambda: None) -> None:
+        self.now = 1000.0
+        self.sleeps: list[tuple[Any, float]] = []
+        self.mark = mark
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Return at once, having moved the clock on; recorded for waited()."""
+        self.sleeps.append((self.mark(), seconds))
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on, as if that much time had passed."""
+        self.now += seconds
+
+    def waited(self, mark: Any) -> float:
+        """Seconds slept while mark() returned this value."""
+        return sum(seconds for label, seconds in self.sleeps if label == mark)
+
+
+# -- subprocesses ------------------------------------------------------------------------------
+
+
+class CleanEnv(dict):
+    """An environment made by clean_env(); run_python() and start_python() take no other."""
+
+    def updated(self, **changes: str) -> CleanEnv:
+        """A copy with these variables set (GRADIO_SERVER_PORT, say)."""
+        return CleanEnv(self, **changes)
+
+
+def clean_env(home: Path, *, from_dotenv: Sequence[str] = (), **comet: str) -> CleanEnv:
+    """A subprocess environment built from scratch: nothing of the developer's shell leaks in.
+
+    It holds PATH and LANG, HOME=home, PYTHONPATH=the repository, Gradio and Hugging Face kept
+    local and quiet, and exactly the COMET_* variables given. Every other project variable is
+    set to "" (read as unset), so that no .env file can fill it in, and python-dotenv is
+    switched off. Name in from_dotenv the variables a test wants a .env to supply: those are
+    left out, and python-dotenv stays on.
+    """
+    unknown = sorted(set(comet) - set(ENV_VARS)) + sorted(set(from_dotenv) - set(ENV_VARS))
+    if unknown:
+        raise TypeError(f"not variables the project reads: {unknown}")
+    home = Path(home)
+    env = CleanEnv(
+        PATH=os.environ.get("PATH", os.defpath),
+        LANG=os.environ.get("LANG", "C.UTF-8"),
+        HOME=str(home),
+        PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+        GRADIO_SERVER_NAME="127.0.0.1",
+        GRADIO_TEMP_DIR=str(home / "gradio"),
+        HF_HUB_DISABLE_TELEMETRY="1",
+        HF_HUB_OFFLINE="1",
+    )
+    for name in ENV_VARS:
+        if name not in from_dotenv:
+            env[name] = comet.get(name, "")
+    if not from_dotenv:
+        env["PYTHON_DOTENV_DISABLED"] = "1"  # python-dotenv >= 1.2; the "" values hold anyway
+    return env
+
+
+def _checked(cwd: Path, env: CleanEnv) -> Path:
+    if not isinstance(env, CleanEnv):
+        raise TypeError("build a subprocess's environment with clean_env(), not from os.environ")
+    cwd = Path(cwd).resolve()
+    if cwd == ROOT or ROOT in cwd.parents:
+        raise ValueError(f"run subprocesses in a temporary folder, not in the repository: {cwd}")
+    return cwd
+
+
+def run_python(
+    args: Sequence[str], *, cwd: Path, env: CleanEnv, timeout: float = DEADLINE
+) -> subprocess.CompletedProcess:
+    """Run `python <args>` to the end in cwd (a temporary folder) with env; capture its text."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=_checked(cwd, env),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def start_python(
+    args: Sequence[str], *, cwd: Path, env: CleanEnv, **popen: Any
+) -> subprocess.Popen:
+    """Start `python <args>` in cwd (a temporary folder) with env; the caller stops it."""
+    return subprocess.Popen([sys.executable, *args], cwd=_checked(cwd, env), env=env, **popen)
+
+
+# -- the guards (installed for the whole session by conftest.py) -------------------------------
+
+
+class NetworkGuardError(ConnectionError):
+    """A test tried to reach beyond this machine; the guard refused before sending anything."""
+
+
+def is_loopback(host: Any) -> bool:
+    """127.0.0.0/8, ::1 (also as ::ffff:127.x.x.x) or the name localhost."""
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str):
+        return False
+    host = host.strip("[]").split("%", 1)[0]  # an IPv6 scope id does not change the address
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def _is_ip_literal(host: Any) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    try:
+        ipaddress.ip_address(str(host).strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+class NetworkGuard:
+    """Refuses every connection, and every name lookup, that would leave 127.0.0.1.
+
+    Patched: socket.socket.connect and connect_ex, socket.create_connection (before any name
+    is resolved) and socket.getaddrinfo (IP literals and localhost pass, names are refused:
+    resolving one sends a DNS query). AF_UNIX and other local families pass. The error is an
+    OSError, so code under test behaves as it would behind a firewall; every refusal is also
+    kept in `refused`, so conftest fails the test even when the code swallowed the error.
+    """
+
+    def __init__(self) -> None:
+        self.refused: list[str] = []
+        self._saved: dict[tuple[Any, str], Any] = {}
+
+    def _refuse(self, what: str) -> NetworkGuardError:
+        self.refused.append(what)
+        return NetworkGuardError(
+            f"the test suite stays on 127.0.0.1: refused {what} (tests must use the simulator "
+            "on loopback, or the `responses` library for outside URLs)"
+        )
+
+    def _check_address(self, family: int, address: Any) -> None:
+        if family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+            if not is_loopback(address[0]):
+                raise self._refuse(f"a connection to {address[0]}:{address[1]}")
+
+    def install(self) -> None:
+        """Patch the socket module (once)."""
+        if self._saved:
+            return
+        guard = self
+        connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+        create_connection, getaddrinfo = socket.create_connection, socket.getaddrinfo
+
+        def guarded_connect(sock: socket.socket, address: Any) -> None:
+            guard._check_address(sock.family, address)
+            return connect(sock, address)
+
+        def guarded_connect_ex(sock: socket.socket, address: Any) -> int:
+            guard._check_address(sock.family, address)
+            return connect_ex(sock, address)
+
+        def guarded_create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+            if not is_loopback(address[0]):
+                raise guard._refuse(f"a connection to {address[0]}:{address[1]}")
+            return create_connection(address, *args, **kwargs)
+
+        def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> list:
+            if host not in (None, "", b"") and not is_loopback(host) and not _is_ip_literal(host):
+                raise guard._refuse(f"a name lookup of {host!r}")
+            return getaddrinfo(host, *args, **kwargs)
+
+        self._saved = {
+            (socket.socket, "connect"): connect,
+            (socket.socket, "connect_ex"): connect_ex,
+            (socket, "create_connection"): create_connection,
+            (socket, "getaddrinfo"): getaddrinfo,
+        }
+        socket.socket.connect = guarded_connect
+        socket.socket.connect_ex = guarded_connect_ex
+        socket.create_connection = guarded_create_connection
+        socket.getaddrinfo = guarded_getaddrinfo
+
+    def uninstall(self) -> None:
+        """Put the socket module back as it was."""
+        for (owner, name), original in self._saved.items():
+            setattr(owner, name, original)
+        self._saved = {}
+
+    @contextlib.contextmanager
+    def expect_refusal(self) -> Iterator[None]:
+        """For tests of the guard itself: the block must be refused, and that is not a failure."""
+        before = len(self.refused)
+        yield
+        assert len(self.refused) > before, "the guard refused nothing"
+        del self.refused[before:]
+
+
+network_guard = NetworkGuard()
+
+
+def _shields(path: Path, protected: Path) -> bool:
+    """A .env in `protected`, below it, or in a folder above it (find_dotenv walks upwards)."""
+    folder = path.resolve().parent
+    return folder == protected or protected in folder.parents or folder in protected.parents
+
+
+@contextlib.contextmanager
+def dotenv_guard(protected: Path = ROOT) -> Iterator[list[Path]]:
+    """While active, python-dotenv reads no .env in or above `protected`: it sees an empty file.
+
+    Patches dotenv.main.DotEnv, through which load_dotenv, dotenv_values and get_key all read,
+    however they were imported. Yields the list of files it refused; each refusal also warns.
+    """
+    import dotenv.main
+
+    original = dotenv.main.DotEnv
+    refused: list[Path] = []
+
+    class GuardedDotEnv(original):
+        def __init__(self, dotenv_path: Any = None, stream: Any = None, **kwargs: Any) -> None:
+            if dotenv_path and _shields(Path(dotenv_path), protected):
+                refused.append(Path(dotenv_path))
+                warnings.warn(
+                    f"the test suite refused to read {dotenv_path}: a developer's .env must "
+                    "never reach a test (load .env only in an entry point's main)",
+                    stacklevel=3,
+                )
+                dotenv_path, stream = None, io.StringIO("")
+            super().__init__(dotenv_path, stream, **kwargs)
+
+    dotenv.main.DotEnv = GuardedDotEnv
+    try:
+        yield refused
+    finally:
+        dotenv.main.DotEnv = original

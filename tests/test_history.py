@@ -11,6 +11,7 @@ import pytest
 from comet import history as history_module
 from comet.history import FILENAME, History, HistoryEntry, HistorySchemaError
 from comet.prediction import Prediction
+from tests.support import DEADLINE
 
 MODEL = "black-forest-labs/flux-schnell"
 
@@ -209,8 +210,9 @@ def test_concurrent_writers_lose_nothing(store):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=DEADLINE)
 
+    assert not any(thread.is_alive() for thread in threads), "a writer is stuck"
     assert errors == []
     assert store.count() == 200
     assert store.unfinished() == []
@@ -232,7 +234,8 @@ def test_two_stores_on_one_file_share_it(tmp_path):
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join()
+            thread.join(timeout=DEADLINE)
+        assert not any(thread.is_alive() for thread in threads), "a writer is stuck"
         assert first.count() == second.count() == 50
     finally:
         first.close()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import load_fixture
 
 from comet.prediction import Prediction, normalise_output, normalise_status
+from tests.support import load_fixture
 
 
 def test_create_response_is_starting_with_no_output():
