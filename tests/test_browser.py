@@ -193,12 +193,14 @@ def test_switching_models_changes_the_form_and_kontext_takes_an_upload(
     expect(page.locator("#flux_schnell__num_outputs")).to_be_hidden()
     expect(page.locator("#flux_dev__output_quality")).to_be_hidden()
     upload = page.locator("#flux_kontext_pro__input_image")
+    expect(upload).to_be_hidden()  # folded until wanted, so Generate stays near the prompt
+    page.get_by_role("button", name="Input image (optional)").click()
     expect(upload).to_be_visible()
 
     picture = tmp_path / "input.png"
     Image.new("RGB", (96, 64), (30, 140, 200)).save(picture)
     upload.locator("input[type=file]").set_input_files(str(picture))
-    expect(upload.locator("img")).to_be_visible()  # the upload finished and is shown
+    expect(upload).to_contain_text("input.png")  # the upload finished and is listed
 
     _generate(page, "Make the sky orange")
     expect(page.locator("#status")).to_contain_text("Succeeded")

@@ -282,18 +282,17 @@ def test_uploads_over_10_mb_are_refused_by_the_server_and_the_client(
     assert simulator.received == []
 
 
-def test_a_non_image_sent_to_an_image_component_is_refused_by_gradio(
+def test_a_non_image_sent_as_the_single_input_image_gets_a_message_naming_the_field(
     simulator, owner_app, client, tmp_path
 ):
-    """gr.Image fails in Gradio's own preprocessing: a generic error, but nothing is sent.
-
-    The page's upload widget only offers images; only an API caller can get here.
-    """
+    """The upload is a gr.File (gr.Image would decode it first): our own check names it."""
     _, url = owner_app(simulator)
     text = tmp_path / "notes.png"
     text.write_text("not an image at all")
-    with pytest.raises(Exception, match="upstream Gradio app has raised an exception"):
-        generate(client(url), model=KONTEXT, flux_kontext_pro__input_image=handle_file(str(text)))
+    status, _, _ = generate(
+        client(url), model=KONTEXT, flux_kontext_pro__input_image=handle_file(str(text))
+    )
+    assert '"input_image": the upload is not an image' in status
     assert simulator.received == []
 
 

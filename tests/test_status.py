@@ -11,20 +11,29 @@ from comet.errors import (
     RateLimitError,
 )
 from comet.prediction import Prediction
-from webui.status import estimated_progress, friendly_error, progress_line
+from webui.status import friendly_error, progress_line
 
 
-def test_progress_never_reaches_100_before_success():
-    running = Prediction(id="a", status="processing")
-    assert estimated_progress(running, 1000, 2) < 1
-    assert estimated_progress(running, 1, 2) < estimated_progress(running, 1.5, 2)
-    assert estimated_progress(Prediction(id="a", status="succeeded"), 0.1, 2) == 1
+def test_progress_states_the_real_state_and_time_against_the_typical_time():
+    starting = progress_line(Prediction(id="a", status="starting"), 0.4, 6.0)
+    assert "Starting" in starting and "0.4 s" in starting and "about 6 s" in starting
+    overdue = progress_line(Prediction(id="a", status="processing"), 30.0, 6.0)
+    assert "Generating" in overdue and "longer than the usual 6 s" in overdue
+    assert "%" not in starting + overdue  # no guessed percentage to disagree with the log
+
+
+def test_upstream_text_in_status_cannot_become_html():
+    p = Prediction(id="a", status="processing", logs='<img src="http://x/beacon"> step `1`')
+    line = progress_line(p, 1.0, 2.0)
+    assert "<img" not in line and "&lt;img" in line
+    failed = Prediction(id="b", status="failed", error='<img src="http://x/beacon">')
+    assert "<img" not in friendly_error(PredictionFailed(failed))
 
 
 def test_progress_line_shows_status_elapsed_id_and_last_log():
     p = Prediction(id="abc123", status="processing", logs="Using seed: 1\n 50%|█ | 2/4\n")
     line = progress_line(p, 1.25, 2.0)
-    assert "Processing" in line and "1.2 s" in line and "abc123" in line and "2/4" in line
+    assert "Generating" in line and "1.2 s" in line and "abc123" in line and "2/4" in line
 
 
 def test_failed_prediction_message_carries_the_models_error():

@@ -7,8 +7,6 @@ The app is built (Blocks, not launched) against a simulator on 127.0.0.1; each h
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,11 +16,11 @@ import pytest
 from comet import CometClient
 from comet.models import MODELS, get_model
 from comet.settings import AppSettings
+from tests.support import clean_env, run_python
 from webui import build_app
 from webui.builder import settings_from_history
 from webui.form import field_param, form_fields
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHNELL = "black-forest-labs/flux-schnell"
 DEV = "black-forest-labs/flux-dev"
 
@@ -57,21 +55,34 @@ def run_generate(app, **kwargs) -> list[dict]:
 
 def test_generate_says_submitting_first_then_shows_the_saved_images_and_seed(app, simulator):
     updates = run_generate(app, seed=42, randomize_seed=False)
-    assert updates[0] == {"status": "Submitting…", "run_state": {"id": None}}
+    assert updates[0]["status"] == "Submitting…"
+    assert updates[0]["run_state"] == {"id": None, "done": False}
     final = updates[-1]
     assert "Succeeded" in final["status"] and "demo placeholder" in final["status"]
+    assert final["run_state"]["done"] is True
     [path] = final["gallery"]
     assert Path(path).is_file() and Path(path).parent == app.services.output_dir.resolve()
     assert final["seed_used"] == 42
     [prediction_id] = simulator.predictions
-    assert final["run_state"] == {"id": prediction_id}
-    assert any("prediction `" + prediction_id in u["status"] for u in updates[1:-1])
+    assert final["run_state"]["id"] == prediction_id
+    assert any(f"prediction `{prediction_id}`" in u["status"] for u in updates[1:-1])
+
+
+def test_while_waiting_the_gallery_holds_a_placeholder_of_the_runs_shape(app):
+    from PIL import Image
+
+    updates = run_generate(app, model=DEV, flux_dev__aspect_ratio="16:9", flux_dev__num_outputs=2)
+    [(placeholder, caption)] = updates[0]["gallery"]
+    with Image.open(placeholder) as image:
+        assert image.size == (480, 270)
+    assert caption == "Generating…"
+    assert len(updates[-1]["gallery"]) == 2
 
 
 def test_generate_refuses_a_bad_field_by_name_and_sends_nothing(app, simulator):
     updates = run_generate(app, model=DEV, flux_dev__num_inference_steps=99)
     assert "num_inference_steps" in updates[-1]["status"]
-    assert "gallery" not in updates[-1]
+    assert updates[-1]["gallery"] is None  # the placeholder goes
     assert simulator.predictions == {}
 
 
@@ -95,7 +106,12 @@ def test_closing_generate_mid_run_releases_the_visitors_slot(tmp_path, simulator
 
 def test_stop_says_what_happened_to_the_prediction(app):
     assert "nothing was sent" in app.generate_handlers.stop({"id": None})["status"]
-    assert "`abc123`" in app.generate_handlers.stop({"id": "abc123"})["status"]
+    stopped = app.generate_handlers.stop({"id": "abc123", "done": False})
+    assert "`abc123`" in stopped["status"] and stopped["stop"]["interactive"] is False
+
+
+def test_stop_after_the_run_finished_leaves_the_result_alone(app):
+    assert "status" not in app.generate_handlers.stop({"id": "abc123", "done": True})
 
 
 def test_the_preview_shows_the_body_generate_would_send(app):
@@ -137,11 +153,12 @@ def test_history_lists_a_run_and_its_details(app):
 def test_the_history_zip_holds_the_images_and_the_sidecar(app):
     final = run_generate(app, prompt="two kites", model=DEV, flux_dev__num_outputs=2)[-1]
     prediction_id = final["run_state"]["id"]
+    files = final["gallery"]
     archive = app.history_handlers.download_zip(prediction_id, visitor())["zip_file"]
     with zipfile.ZipFile(archive) as zf:
         names = sorted(zf.namelist())
-        assert names == sorted([Path(p).name for p in final["gallery"]] + [f"{prediction_id}.json"])
-        for path in final["gallery"]:
+        assert names == sorted([Path(p).name for p in files] + [f"{prediction_id}.json"])
+        for path in files:
             assert zf.read(Path(path).name) == Path(path).read_bytes()
         sidecar = json.loads(zf.read(f"{prediction_id}.json"))
     assert sidecar["id"] == prediction_id and sidecar["input"]["prompt"] == "two kites"
@@ -218,20 +235,14 @@ def test_forget_clears_the_session_and_the_browser(app):
 
 
 def test_importing_app_in_an_empty_folder_creates_no_files(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
-    env |= {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"}
-    env["TMPDIR"] = str(tmp_path / "tmp")
     (tmp_path / "tmp").mkdir()
     (tmp_path / "empty").mkdir()
-    subprocess.run(
-        [sys.executable, "-c", "import app"],
-        cwd=tmp_path / "empty",
-        env=env,
-        check=True,
-        timeout=120,
-    )
+    env = clean_env(tmp_path / "home").updated(TMPDIR=str(tmp_path / "tmp"))
+    done = run_python(["-c", "import app"], cwd=tmp_path / "empty", env=env)
+    assert done.returncode == 0, done.stderr
     assert list((tmp_path / "empty").iterdir()) == []
     assert list((tmp_path / "tmp").iterdir()) == []
+    assert not (tmp_path / "home").exists()
 
 
 def test_building_the_app_creates_nothing_on_disk(tmp_path, simulator):

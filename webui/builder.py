@@ -77,7 +77,13 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
                 history_tab = build_history_tab()
         key_panel = generate_tab.key_panel
         visitor_key = key_panel["visitor_key"]
-        wire_generate_tab(generate_tab, generate, visitor_key, settings.concurrency)
+        wire_generate_tab(
+            generate_tab,
+            generate,
+            visitor_key,
+            settings.concurrency,
+            run_examples=settings.demo and not settings.require_user_key,
+        )
         wire_history_tab(history_tab, history, visitor_key, settings.concurrency)
         wire_key_panel(key_panel, keys, banner)
         _connect_parts(generate_tab, history_tab, history, form, tabs)
@@ -94,12 +100,13 @@ def _connect_parts(
 ) -> None:
     """History refreshes after a run; "Use these settings" fills the Generate tab."""
     list_outputs = history_tab.outputs(LIST_OUTPUTS)
-    generate_tab.generate_event.then(
-        by_name(history.refresh, list_outputs),
-        None,
-        list(list_outputs.values()),
-        api_visibility="private",
-    )
+    for event in generate_tab.run_events:
+        event.then(
+            by_name(history.refresh, list_outputs),
+            None,
+            list(list_outputs.values()),
+            api_visibility="private",
+        )
     c = generate_tab.c
     use_outputs = {n: c[n] for n in ("model", "current_model", "model_info", "prompt")}
     use_outputs |= {n: c[n] for n in ("seed", "randomize_seed")}

@@ -50,6 +50,20 @@ def form_fields(spec: ModelSpec) -> list[Field]:
     return [f for f in spec.fields if f.name not in ("prompt", "seed", spec.image_field)]
 
 
+# The most used setting sits under the prompt; the rest of a model's fields under Advanced.
+TOP_FIELDS = ("aspect_ratio",)
+
+
+def top_fields(spec: ModelSpec) -> list[Field]:
+    """The model's fields shown up front, next to the prompt."""
+    return [f for f in form_fields(spec) if f.name in TOP_FIELDS]
+
+
+def advanced_fields(spec: ModelSpec) -> list[Field]:
+    """The model's fields folded under Advanced."""
+    return [f for f in form_fields(spec) if f.name not in TOP_FIELDS]
+
+
 def model_info(model: str) -> str:
     """One line about the chosen model, under the Model dropdown."""
     spec = get_model(model)
@@ -77,10 +91,10 @@ def _widget(spec: ModelSpec, field: Field) -> gr.components.Component:
                 value=field.default,
                 **common,
             )
+        # No minimum/maximum: Gradio would show an empty optional number as 0 and refuse it
+        # with its own toast. The catalogue checks the range and names the field instead.
         return gr.Number(
             value=field.default,
-            minimum=field.minimum,
-            maximum=field.maximum,
             step=field.step or 1,
             precision=0 if field.kind == "int" else None,
             **common,
@@ -91,19 +105,17 @@ def _widget(spec: ModelSpec, field: Field) -> gr.components.Component:
 def _image_widgets(spec: ModelSpec) -> tuple[gr.components.Component, gr.Textbox]:
     """Upload plus URL box for the model's image input."""
     field = spec.field(spec.image_field)
-    if field.kind == "images":
-        upload = gr.File(
-            label=f"{field.label} (up to {spec.max_images})",
-            file_count="multiple",
-            file_types=["image"],
-            elem_id=upload_param(spec),
-        )
-        urls_label = "…or image URLs (one per line)"
-    else:
-        upload = gr.Image(
-            label=field.label, type="filepath", sources=["upload"], elem_id=upload_param(spec)
-        )
-        urls_label = "…or an image URL"
+    # gr.File, not gr.Image: gr.Image decodes every upload before any handler can check its
+    # size (a 13000 px PNG bomb costs ~770 MB); uploads.py reads only the header first.
+    many = field.kind == "images"
+    upload = gr.File(
+        label=f"{field.label} (up to {spec.max_images})" if many else field.label,
+        file_count="multiple" if many else "single",
+        file_types=["image"],
+        type="filepath",
+        elem_id=upload_param(spec),
+    )
+    urls_label = "…or image URLs (one per line)" if many else "…or an image URL"
     urls = gr.Textbox(
         label=urls_label,
         placeholder="https://example.com/image.png",
@@ -126,25 +138,31 @@ class ModelForm:
 
     # -- layout ---------------------------------------------------------------------------
 
-    def build_image_inputs(self) -> None:
-        """One column per model holding its image upload and URL box (empty for the rest)."""
+    def build_top(self) -> None:
+        """Per model: its shape control, and its image inputs folded until wanted."""
         for spec in self.specs:
             with gr.Column(
-                visible=spec.id == self.default_model, elem_id=f"images-{model_key(spec)}"
+                visible=spec.id == self.default_model, elem_id=f"top-{model_key(spec)}"
             ) as column:
+                for field in top_fields(spec):
+                    self.components[field_param(spec, field)] = _widget(spec, field)
                 if spec.image_field:
-                    upload, urls = _image_widgets(spec)
+                    label = spec.field(spec.image_field).label
+                    with gr.Accordion(
+                        f"{label} (optional)", open=False, elem_id=f"image-inputs-{model_key(spec)}"
+                    ):
+                        upload, urls = _image_widgets(spec)
                     self.components[upload_param(spec)] = upload
                     self.components[url_param(spec)] = urls
-            self.columns[f"images-{model_key(spec)}"] = column
+            self.columns[f"top-{model_key(spec)}"] = column
 
     def build_fields(self) -> None:
-        """One column per model holding its own inputs (inside Advanced)."""
+        """Per model: the rest of its own inputs (inside Advanced)."""
         for spec in self.specs:
             with gr.Column(
                 visible=spec.id == self.default_model, elem_id=f"fields-{model_key(spec)}"
             ) as column:
-                for field in form_fields(spec):
+                for field in advanced_fields(spec):
                     self.components[field_param(spec, field)] = _widget(spec, field)
             self.columns[f"fields-{model_key(spec)}"] = column
 

@@ -12,10 +12,12 @@ import gradio as gr
 from comet._constants import DEFAULT_MODEL
 from comet.errors import CometError
 from comet.jobs import JobUpdate, start_job
+from comet.models import get_model
 
-from .form import ModelForm, model_info
+from .form import ModelForm, model_info, model_key
 from .inputs import MAX_PROMPT_CHARS, request_preview
 from .limits import LimitExceeded
+from .placeholders import shape_of, waiting_image
 from .run_loop import follow_run
 from .services import Backend, Services
 from .status import STOP_NOTE
@@ -23,11 +25,23 @@ from .wiring import by_name, with_form_signature
 
 __all__ = ["EXAMPLES", "GenerateHandlers", "GenerateTab", "build_generate_tab", "wire_generate_tab"]
 
-EXAMPLES = [
-    "A paper boat floating on calm water at sunrise, soft light, 35mm photo",
-    "A cozy reading nook inside a hollow tree, warm lantern light, watercolor",
-    "Isometric illustration of a tiny city on a floating island, pastel colors",
-    "Macro photo of a dew-covered spider web at dawn, shallow depth of field",
+EXAMPLES = [  # (prompt, model): each shows off what that model is good at
+    (
+        "A paper boat floating on calm water at sunrise, soft light, 35mm photo",
+        "black-forest-labs/flux-schnell",
+    ),
+    (
+        "A cozy reading nook inside a hollow tree, warm lantern light, watercolor",
+        "black-forest-labs/flux-dev",
+    ),
+    (
+        "Isometric illustration of a tiny city on a floating island, pastel colors",
+        "black-forest-labs/flux-1.1-pro",
+    ),
+    (
+        "Macro photo of a dew-covered spider web at dawn, shallow depth of field",
+        "black-forest-labs/flux-1.1-pro-ultra",
+    ),
 ]
 
 
@@ -68,15 +82,22 @@ def build_generate_tab(form: ModelForm, key_panel: Callable[[], Any]) -> Generat
             c["gallery"] = gr.Gallery(
                 label="Images",
                 elem_id="gallery",
-                columns=2,
+                columns=2,  # one result spans both columns (launch.APP_CSS): large; several: a grid
                 height="auto",
+                object_fit="contain",  # whole images: a 16:9 result is not cropped to a square
                 fit_columns=False,  # one image in one column overflows and is cut
                 buttons=["download", "download_all", "fullscreen"],
             )
             with gr.Row():
-                c["seed_used"] = gr.Number(label="Seed used", interactive=False, precision=0)
-                c["reuse_seed"] = gr.Button("Reuse this seed")
-    gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[c["prompt"]])
+                c["seed_used"] = gr.Number(
+                    label="Seed used", interactive=False, precision=0, elem_id="seed-used"
+                )
+                c["reuse_seed"] = gr.Button("Reuse this seed", size="sm")
+    tab.examples = gr.Examples(
+        examples=[list(example) for example in EXAMPLES],
+        inputs=[c["prompt"], c["model"]],
+        label="Examples (prompt and model)",
+    )
     return tab
 
 
@@ -97,13 +118,17 @@ def _build_controls(tab: GenerateTab) -> None:
         elem_id="model",
     )
     c["model_info"] = gr.Markdown(model_info(DEFAULT_MODEL), elem_id="model-info")
-    form.build_image_inputs()
+    form.build_top()
     with gr.Row():
-        c["generate"] = gr.Button("Generate", variant="primary")
-        c["stop"] = gr.Button("Stop", variant="stop")
+        c["generate"] = gr.Button("Generate", variant="primary", elem_id="generate-button")
+        # Enabled only while a run is in flight (see wire_generate_tab).
+        c["stop"] = gr.Button(
+            "Stop", variant="secondary", interactive=False, scale=0, elem_id="stop-button"
+        )
     with gr.Accordion("Advanced", open=False):
         with gr.Row():
-            c["seed"] = gr.Number(label="Seed", value=None, precision=0, minimum=0, elem_id="seed")
+            # No minimum: Gradio would show the empty box as 0 and refuse it with a toast.
+            c["seed"] = gr.Number(label="Seed", value=None, precision=0, elem_id="seed")
             c["randomize_seed"] = gr.Checkbox(
                 label="Randomize seed", value=True, elem_id="randomize-seed"
             )
@@ -143,9 +168,12 @@ class GenerateHandlers:
         **fields: Any,
     ) -> Iterator[dict[str, Any]]:
         """Run one prediction, yielding status updates, then the saved images and seed."""
-        run: dict[str, Any] = {"id": None}
-        yield {"status": "Submitting…", "run_state": run}
+        run: dict[str, Any] = {"id": None, "done": False}
         model = (model or DEFAULT_MODEL).strip()
+        spec = get_model(model)
+        shape = shape_of(model, fields, model_key(spec)) if spec else shape_of(model, {}, "")
+        waiting = [(waiting_image(*shape), "Generating…")]
+        yield {"status": "Submitting…", "run_state": run, "gallery": waiting}
         backend: list[Backend] = []  # filled by the job once it has chosen one
         job = self._job(
             prompt, model, seed, randomize_seed, extra_input, visitor_key, request, fields, backend
@@ -157,11 +185,12 @@ class GenerateHandlers:
             ),
         )
         for view in views:
-            if view.prediction_id and view.prediction_id != run["id"]:
-                run = {"id": view.prediction_id}
+            run = {"id": view.prediction_id or run["id"], "done": view.done}
             update: dict[str, Any] = {"status": view.status, "run_state": run}
             if view.files is not None:
                 update.update(gallery=view.files, seed_used=view.seed)
+            elif view.failed:
+                update["gallery"] = None  # the placeholder goes; nothing was made
             yield update
 
     def _job(
@@ -213,12 +242,15 @@ class GenerateHandlers:
     @staticmethod
     def stop(run: dict | None) -> dict[str, Any]:
         """What Stop says: nothing was sent, or where the still-running prediction went."""
-        prediction_id = (run or {}).get("id")
+        run = run or {}
+        if run.get("done"):
+            return {"stop": gr.update(interactive=False)}  # too late: the result stands
+        prediction_id = run.get("id")
         if not prediction_id:
-            return {
-                "status": "Stopped before a prediction was created: nothing was sent or billed."
-            }
-        return {"status": "**Stopped waiting.** " + STOP_NOTE.format(id=prediction_id)}
+            status = "Stopped before a prediction was created: nothing was sent or billed."
+        else:
+            status = "**Stopped waiting.** " + STOP_NOTE.format(id=prediction_id)
+        return {"status": status, "gallery": None, "stop": gr.update(interactive=False)}
 
     def preview(
         self,
@@ -257,29 +289,48 @@ def _describe_success(final: JobUpdate, elapsed: float, *, demo: bool) -> str:
     return status + (" · demo placeholder" if demo else "")
 
 
+# On a phone the status sits below the fold: bring it into view when a run starts.
+SCROLL_TO_STATUS_JS = """() => {
+    const status = document.getElementById("status");
+    if (status) status.scrollIntoView({ behavior: "smooth", block: "nearest" });
+}"""
+
+
 def wire_generate_tab(
-    tab: GenerateTab, handlers: GenerateHandlers, visitor_key: gr.State, concurrency: int
+    tab: GenerateTab,
+    handlers: GenerateHandlers,
+    visitor_key: gr.State,
+    concurrency: int,
+    *,
+    run_examples: bool = False,
 ) -> None:
-    """Connect the tab's events; `tab.generate_event` is what others chain after or cancel."""
+    """Connect the tab's events; `tab.run_events` are what others chain after or cancel."""
     c, form = tab.c, tab.form
-    inputs = tab.inputs(visitor_key)
     run_outputs = {n: c[n] for n in ("status", "gallery", "seed_used", "run_state")}
-    tab.generate_event = gr.on(
-        triggers=[c["generate"].click, c["prompt"].submit],
-        fn=by_name(with_form_signature(handlers.generate, form.names), run_outputs),
-        inputs_kwargs=inputs,
-        outputs=list(run_outputs.values()),
-        api_name="generate",
-        concurrency_limit=concurrency,
-        concurrency_id="generate",
-    )
-    # Cancel first, then say so: a yield in flight cannot overwrite the Stop message.
-    c["stop"].click(None, None, None, cancels=[tab.generate_event]).then(
-        by_name(handlers.stop, {"status": c["status"]}),
-        [c["run_state"]],
-        [c["status"]],
-        api_visibility="private",
-    )
+    run = {
+        "fn": by_name(with_form_signature(handlers.generate, form.names), run_outputs),
+        "inputs_kwargs": tab.inputs(visitor_key),
+        "outputs": list(run_outputs.values()),
+        "concurrency_limit": concurrency,
+        "concurrency_id": "generate",
+    }
+    triggers = [c["generate"].click, c["prompt"].submit]
+    # Registered before the run itself: the page starts a trigger's events in this order and
+    # would otherwise enable Stop only once the run had ended.
+    _wire_run_start(tab, triggers)
+    tab.generate_event = gr.on(triggers=triggers, api_name="generate", **run)
+    tab.run_events = [tab.generate_event]
+    switch = _wire_model_switch(tab)
+    if run_examples:  # demo mode: an example shows its result at once, at no cost
+        example_run = (
+            tab.examples.load_input_event.then(**switch)
+            .then(_enabled, None, [c["stop"]], api_visibility="private", queue=False)
+            .then(api_visibility="private", **run)
+        )
+        tab.run_events.append(example_run)
+    else:
+        tab.examples.load_input_event.then(**switch)
+    _wire_stop(tab, handlers)
     seed_outputs = {n: c[n] for n in ("seed", "randomize_seed")}
     c["reuse_seed"].click(
         by_name(handlers.reuse_seed, seed_outputs),
@@ -287,20 +338,69 @@ def wire_generate_tab(
         list(seed_outputs.values()),
         api_visibility="private",
     )
-    switch_outputs = {n: c[n] for n in ("current_model", "model_info")}
-    switch_outputs |= form.columns | form.components
-    c["model"].input(
-        by_name(with_form_signature(form.switch_model, form.names), switch_outputs),
-        inputs_kwargs={"previous": c["current_model"], "model": c["model"], **form.components},
-        outputs=list(switch_outputs.values()),
+    _wire_preview(tab, handlers, visitor_key)
+
+
+def _wire_model_switch(tab: GenerateTab) -> dict[str, Any]:
+    """The form follows the model, whoever sets it (the user, an example, History)."""
+    c, form = tab.c, tab.form
+    outputs = {n: c[n] for n in ("current_model", "model_info")} | form.columns | form.components
+    switch = {
+        "fn": by_name(with_form_signature(form.switch_model, form.names), outputs),
+        "inputs_kwargs": {"previous": c["current_model"], "model": c["model"], **form.components},
+        "outputs": list(outputs.values()),
+        "api_visibility": "private",
+    }
+    c["model"].input(**switch)
+    return switch
+
+
+def _wire_run_start(tab: GenerateTab, triggers: list) -> None:
+    """When a run starts: bring the status into view and enable Stop."""
+    gr.on(triggers=triggers, fn=None, js=SCROLL_TO_STATUS_JS, api_visibility="private")
+    gr.on(
+        triggers=triggers,
+        fn=_enabled,
+        outputs=[tab.c["stop"]],
+        api_visibility="private",
+        show_progress="hidden",
+        queue=False,
+    )
+
+
+def _wire_stop(tab: GenerateTab, handlers: GenerateHandlers) -> None:
+    """Stop is enabled only while a run is in flight; it cancels, then says what happened."""
+    c = tab.c
+    stop = c["stop"]
+    for event in tab.run_events:
+        event.then(_disabled, None, [stop], api_visibility="private", show_progress="hidden")
+    stop_outputs = {n: c[n] for n in ("status", "gallery", "stop")}
+    # Cancel first, then say so: a yield in flight cannot overwrite the Stop message.
+    stop.click(None, None, None, cancels=tab.run_events).then(
+        by_name(handlers.stop, stop_outputs),
+        [c["run_state"]],
+        list(stop_outputs.values()),
         api_visibility="private",
     )
+
+
+def _enabled() -> Any:
+    return gr.update(interactive=True)
+
+
+def _disabled() -> Any:
+    return gr.update(interactive=False)
+
+
+def _wire_preview(tab: GenerateTab, handlers: GenerateHandlers, visitor_key: gr.State) -> None:
+    """The request preview follows every input."""
+    c, form = tab.c, tab.form
     tab.preview_event_kwargs = {
         "fn": by_name(
             with_form_signature(handlers.preview, form.names),
             {n: c[n] for n in ("preview_json", "preview_curl")},
         ),
-        "inputs_kwargs": inputs,
+        "inputs_kwargs": tab.inputs(visitor_key),
         "outputs": [c["preview_json"], c["preview_curl"]],
         "api_visibility": "private",
     }

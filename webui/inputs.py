@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
+import re
 import shlex
 from collections.abc import Mapping
 from typing import Any
@@ -18,8 +20,11 @@ from .uploads import check_image_url, image_to_data_uri
 
 __all__ = [
     "MAX_EXTRA_JSON_CHARS",
+    "MAX_EXTRA_KEYS",
+    "MAX_EXTRA_LIST_ITEMS",
     "MAX_PROMPT_CHARS",
     "SEED_MAX",
+    "check_extra",
     "parse_extra_json",
     "resolve_image_field",
     "build_input",
@@ -28,34 +33,153 @@ __all__ = [
 
 MAX_PROMPT_CHARS = 2000
 MAX_EXTRA_JSON_CHARS = 20_000
-SEED_MAX = 2**31 - 1
+MAX_EXTRA_KEYS = 32
+MAX_EXTRA_LIST_ITEMS = 16
+MAX_EXTRA_NAME_CHARS = 64
+MAX_EXTRA_INT_DIGITS = 40  # enough to name the field in "out of range"; 2**63 has 19
+SEED_MAX = 2**31 - 1  # random seeds are drawn from 0..SEED_MAX, inside every model's range
+_INT64 = 2**63
+_EXTRA = "Extra input (JSON)"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class _RefusedJSON(ValueError):
+    """A number json.loads must not turn into Python: int() refuses 4,300 digits anyway."""
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_EXTRA_INT_DIGITS:
+        raise _RefusedJSON(f"has a number of {len(text.lstrip('-')):,} digits")
+    return int(text)
+
+
+def _nesting(text: str) -> int:
+    """How deeply [ and { nest in JSON text, strings skipped; counted without recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _extra_error(message: str) -> InvalidInputError:
+    """An error about the extra JSON box; message goes on from its name ("is ...", ": ...")."""
+    sep = "" if message.startswith(":") else " "
+    return InvalidInputError(f"{_EXTRA}{sep}{message}", field="extra_input")
 
 
 def parse_extra_json(text: str | None) -> dict[str, Any]:
-    """Parse the "Extra input (JSON)" box: empty is {}, anything else must be a JSON object."""
+    """Parse the "Extra input (JSON)" box: empty is {}, else an object of plain values.
+
+    Each value is text, a finite number, true/false or null, or a short list of those; deeper
+    nesting, NaN/Infinity and absurdly long numbers are refused with a message naming the box,
+    never raised as another exception. build_input checks the values against the model.
+    """
     if text is None or not str(text).strip():
         return {}
     text = str(text)
     if len(text) > MAX_EXTRA_JSON_CHARS:
-        raise InvalidInputError(
-            f"Extra input (JSON) is {len(text):,} characters; the limit is "
-            f"{MAX_EXTRA_JSON_CHARS:,}.",
-            field="extra_input",
+        raise _extra_error(f"is {len(text):,} characters; the limit is {MAX_EXTRA_JSON_CHARS:,}.")
+    if _nesting(text) > 2:  # json.loads recurses per level: 9,000 levels is a RecursionError
+        raise _extra_error(
+            "is nested too deeply: give each input a plain value (text, a number, true/false) "
+            'or a list of them, e.g. {"guidance": 3.5}.'
         )
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
-        raise InvalidInputError(
-            f"Extra input (JSON) is not valid JSON: {exc.msg} at line {exc.lineno}, "
-            f"column {exc.colno}.",
-            field="extra_input",
+        raise _extra_error(
+            f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
         ) from None
+    except _RefusedJSON as exc:
+        raise _extra_error(f"{exc}; no input takes one that long.") from None
+    except (ValueError, RecursionError):
+        raise _extra_error("could not be read as JSON.") from None
     if not isinstance(value, dict):
-        raise InvalidInputError(
-            'Extra input (JSON) must be a JSON object, e.g. {"guidance": 3.5}.',
-            field="extra_input",
-        )
+        raise _extra_error('must be a JSON object, e.g. {"guidance": 3.5}.')
+    if len(value) > MAX_EXTRA_KEYS:
+        raise _extra_error(f"has {len(value)} inputs; the limit is {MAX_EXTRA_KEYS}.")
+    for name, item in value.items():
+        _check_plain(name, item)
     return value
+
+
+def _check_plain(name: str, value: Any) -> None:
+    """A scalar, or a short list of scalars (a list inside a list was refused by _nesting)."""
+    items = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and len(value) > MAX_EXTRA_LIST_ITEMS:
+        raise _extra_error(
+            f': "{name}" is a list of {len(value)} items; the limit is {MAX_EXTRA_LIST_ITEMS}.'
+        )
+    if not all(isinstance(item, _SCALARS) for item in items):
+        raise _extra_error(
+            f': "{name}" must be text, a number, true/false, or a list of those; '
+            "a JSON object is not an input value."
+        )
+    if any(isinstance(item, float) and not math.isfinite(item) for item in items):
+        # JSON has no NaN or Infinity; Python's json reads them (and 1e400 as inf) anyway.
+        raise _extra_error(f': "{name}" must be a finite number, not NaN or Infinity.')
+
+
+def check_extra(spec: ModelSpec | None, extra: Mapping[str, Any]) -> None:
+    """Refuse extra inputs that cannot be right for the model before they are coerced.
+
+    A catalogue field takes what its form widget gives: a single value, or for an image-list
+    field a list of strings. Names the catalogue lacks pass through to the API as typed, but
+    only with a sane name (letters, digits, _) and whole numbers within 64 bits.
+    """
+    for name, value in extra.items():
+        field = spec.field(name) if spec is not None else None
+        if field is None:
+            _check_unknown(spec, name, value)
+        elif field.kind == "images":
+            items = value if isinstance(value, list) else [value]
+            if not all(isinstance(item, str) or item is None for item in items):
+                raise _extra_error(f': "{name}" must be a list of image URLs (strings).')
+        elif isinstance(value, list):
+            raise _extra_error(f': "{name}" takes one value, not a list.')
+
+
+def _check_unknown(spec: ModelSpec | None, name: str, value: Any) -> None:
+    if name == "prompt":  # a model the catalogue lacks still takes a text prompt
+        if not isinstance(value, str):
+            raise _extra_error(': "prompt" must be text.')
+        return
+    where = f"for {spec.name}" if spec is not None else "here"
+    if len(name) > MAX_EXTRA_NAME_CHARS or not _NAME.fullmatch(name):
+        raise _extra_error(
+            f': "{_clip(name)}" is not an input name the API can have {where}; use letters, '
+            f"digits and _ only, at most {MAX_EXTRA_NAME_CHARS} characters."
+        )
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, int) and not isinstance(item, bool) and not -_INT64 <= item < _INT64:
+            raise _extra_error(f': "{name}" has a whole number beyond 64 bits.')
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_prompt_length(prompt: Any, *, source: str = "") -> None:
+    if isinstance(prompt, str) and len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidInputError(
+            f"The prompt{source} is {len(prompt):,} characters; the limit is {MAX_PROMPT_CHARS:,}.",
+            field="prompt",
+        )
 
 
 def resolve_image_field(
@@ -114,20 +238,23 @@ def build_input(
     image: str | list[str] | None = None,
     rng: random.Random | None = None,
 ) -> dict[str, Any]:
-    """The cleaned input for the API: validated, defaults omitted, a seed chosen when asked."""
+    """The cleaned input for the API: validated, defaults omitted, a seed chosen when asked.
+
+    Extra JSON goes through the same checks as the form (and wins over it): the prompt limit,
+    each catalogue field's coercion, range and rounding.
+    """
     prompt = (prompt or "").strip()
-    if len(prompt) > MAX_PROMPT_CHARS:
-        raise InvalidInputError(
-            f"The prompt is {len(prompt):,} characters; the limit is {MAX_PROMPT_CHARS:,}.",
-            field="prompt",
-        )
+    _check_prompt_length(prompt)
     extra = parse_extra_json(extra_json)
     spec = get_model(model)
+    check_extra(spec, extra)
+    _check_prompt_length(extra.get("prompt"), source=f" in {_EXTRA}")
     values: dict[str, Any] = {"prompt": prompt}
     if spec is None:  # a model we do not know: send the prompt and the extra JSON as they are
-        if not prompt:
+        merged = {**values, **extra}
+        if not str(merged["prompt"]).strip():
             raise InvalidInputError("Prompt is empty: describe the image you want.", field="prompt")
-        return {**values, **extra}
+        return merged
     for name, value in fields.items():
         if spec.field(name) is not None and name not in ("prompt", "seed"):
             values[name] = value
@@ -138,7 +265,12 @@ def build_input(
             values["seed"] = (rng or random.SystemRandom()).randint(0, SEED_MAX)
         elif seed not in (None, ""):
             values["seed"] = seed
-    return validate_input(spec.id, values, omit_defaults=True, extra=extra or None)
+    try:
+        return validate_input(spec.id, values, omit_defaults=True, extra=extra or None)
+    except InvalidInputError as exc:
+        if exc.field in extra and not exc.message.startswith(_EXTRA):
+            raise InvalidInputError(f"{_EXTRA}: {exc.message}", field=exc.field) from None
+        raise
 
 
 def request_preview(base_url: str, model: str, values: Mapping[str, Any]) -> tuple[str, str]:

@@ -8,7 +8,22 @@ from typing import Any
 
 from comet.settings import AppSettings
 
-__all__ = ["configure_logging", "launch_options", "startup_lines"]
+__all__ = ["APP_CSS", "SHORTCUTS_HEAD", "configure_logging", "launch_options", "startup_lines"]
+
+# The status keeps its height from "Submitting…" to the result, so the page never jumps.
+APP_CSS = """
+#status { min-height: 7.5em; }
+#gallery img { object-fit: contain; }
+"""
+
+# Ctrl+Enter (Cmd+Enter on a Mac) generates from anywhere on the page.
+SHORTCUTS_HEAD = """<script>
+document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    const button = document.getElementById("generate-button");
+    if (button && !button.disabled) { event.preventDefault(); button.click(); }
+});
+</script>"""
 
 
 def launch_options(settings: AppSettings) -> dict[str, Any]:
@@ -33,6 +48,8 @@ def launch_options(settings: AppSettings) -> dict[str, Any]:
         "share": False,
         "ssr_mode": False,
         "max_file_size": "10mb",
+        "css": APP_CSS,
+        "head": SHORTCUTS_HEAD,
         "quiet": True,  # startup_lines() says what matters, without advice we do not follow
     }
 

@@ -19,7 +19,7 @@ from comet.prediction import Prediction
 
 from .limits import LimitExceeded
 
-__all__ = ["progress_line", "estimated_progress", "friendly_error", "STOP_NOTE"]
+__all__ = ["progress_line", "friendly_error", "shown", "STOP_NOTE"]
 
 STOP_NOTE = (
     "CometAPI has no cancel route, so prediction `{id}` may still finish and be billed. "
@@ -27,33 +27,29 @@ STOP_NOTE = (
 )
 
 
-def estimated_progress(prediction: Prediction, elapsed: float, typical_seconds: float) -> float:
-    """A 0–1 estimate from the model's typical duration; never claims 100 % before success."""
-    if prediction.succeeded:
-        return 1.0
-    if prediction.status == "starting":
-        return min(0.1, elapsed / max(typical_seconds, 0.1) * 0.1)
-    typical = max(typical_seconds, 0.5)
-    # approaches 0.95 asymptotically once the typical time has passed
-    fraction = elapsed / typical
-    return min(0.95, 0.1 + 0.8 * fraction) if fraction < 1 else 0.95 - 0.05 / fraction
-
-
 def progress_line(
     prediction: Prediction, elapsed: float, typical_seconds: float, note: str = ""
 ) -> str:
-    """One status block: state, elapsed seconds, id, last log line and an estimated bar."""
-    fraction = estimated_progress(prediction, elapsed, typical_seconds)
-    filled = round(fraction * 20)
-    bar = "█" * filled + "░" * (20 - filled)
+    """One honest status block: the real state, the time so far against the typical time.
+
+    No estimated percentage: a bar that guesses disagrees with the model's own log, which is
+    shown as it is when there is one.
+    """
+    state = {"starting": "Starting (waiting for a worker)", "processing": "Generating"}.get(
+        prediction.status, prediction.status.capitalize()
+    )
+    typical = f"usually about {typical_seconds:.0f} s" if typical_seconds >= 1 else "usually ~1 s"
+    if elapsed > typical_seconds * 1.5 + 2:
+        typical = f"longer than the usual {typical_seconds:.0f} s"
     lines = [
-        f"**{prediction.status.capitalize()}…** {elapsed:.1f} s · prediction `{prediction.id}`",
-        f"`{bar}` ~{fraction * 100:.0f} % (typical: {typical_seconds:.0f} s)",
+        f"**{state}…** {elapsed:.1f} s · {typical}",
+        f"prediction `{prediction.id}`",
     ]
     if prediction.last_log_line:
-        lines.append(f"Log: `{prediction.last_log_line[:160]}`")
+        log_line = shown(prediction.last_log_line[:160]).replace("`", "'")
+        lines.append(f"Log: `{log_line}`")
     if note:
-        lines.append(f"_{note}_")
+        lines.append(f"_{shown(note)}_")
     return "\n\n".join(lines)
 
 
@@ -114,8 +110,7 @@ _TEMPLATES: tuple[tuple[type[CometError], str], ...] = (
     (CometTimeout, "**Still waiting after the time limit.** {message}{resume}"),
     (
         CometConnectionError,
-        "**Could not reach CometAPI.** {message} Check your network and "
-        "`COMET_BASE_URL`.{resume}",
+        "**Could not reach CometAPI.** {message} Check your network and `COMET_BASE_URL`.{resume}",
     ),
     (ServerError, "**CometAPI had a problem.** {message}{resume}"),
 )

@@ -1,0 +1,58 @@
+"""A placeholder of the right shape for the gallery while a run is waiting.
+
+The page keeps its layout (no jump when the image arrives) and shows the composition's shape
+the moment Generate is pressed. Files are drawn on first need, once per shape.
+"""
+
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from comet.models import get_model
+
+__all__ = ["shape_of", "waiting_image"]
+
+LONG_SIDE = 480
+
+
+def shape_of(model: str, fields: dict[str, Any], param_prefix: str) -> tuple[int, int]:
+    """Width and height the run will have, as far as the form tells (square when unknown)."""
+    spec = get_model(model or "")
+    aspect = fields.get(f"{param_prefix}__aspect_ratio")
+    if aspect is None and spec is not None and spec.field("aspect_ratio") is not None:
+        aspect = spec.field("aspect_ratio").default
+    if aspect == "custom":
+        width, height = fields.get(f"{param_prefix}__width"), fields.get(f"{param_prefix}__height")
+        if _positive(width) and _positive(height):
+            return _scaled(float(width), float(height))
+        return LONG_SIDE, LONG_SIDE
+    try:
+        a, b = (float(part) for part in str(aspect).split(":"))
+    except ValueError:
+        return LONG_SIDE, LONG_SIDE
+    return _scaled(a, b) if a > 0 and b > 0 else (LONG_SIDE, LONG_SIDE)
+
+
+@cache
+def waiting_image(width: int, height: int) -> str:
+    """A quiet grey picture of that shape, saved once in the temp folder."""
+    from PIL import Image, ImageDraw
+
+    path = Path(tempfile.gettempdir()) / f"comet-flux-waiting-{width}x{height}.png"
+    if not path.exists():
+        image = Image.new("RGB", (width, height), (46, 50, 58))
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 0, width - 1, height - 1), outline=(90, 96, 108), width=2)
+        draw.text((width // 2 - 36, height // 2 - 6), "generating…", fill=(200, 204, 212))
+        image.save(path)
+    return str(path)
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _scaled(width: float, height: float) -> tuple[int, int]:
+    scale = LONG_SIDE / max(width, height)
+    return max(16, round(width * scale)), max(16, round(height * scale))
