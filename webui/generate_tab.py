@@ -88,7 +88,8 @@ def build_generate_tab(form: ModelForm, key_panel: Callable[[], Any]) -> Generat
                 fit_columns=False,  # one image in one column overflows and is cut
                 buttons=["download", "download_all", "fullscreen"],
             )
-            with gr.Row():
+            # Hidden until a run has a seed: an empty gr.Number shows 0.
+            with gr.Row(visible=False) as c["seed_row"]:
                 c["seed_used"] = gr.Number(
                     label="Seed used", interactive=False, precision=0, elem_id="seed-used"
                 )
@@ -188,7 +189,9 @@ class GenerateHandlers:
             run = {"id": view.prediction_id or run["id"], "done": view.done}
             update: dict[str, Any] = {"status": view.status, "run_state": run}
             if view.files is not None:
-                update.update(gallery=view.files, seed_used=view.seed)
+                update["gallery"] = view.files
+            if view.done and not view.failed:
+                update["seed_used"] = view.seed
             elif view.failed:
                 update["gallery"] = None  # the placeholder goes; nothing was made
             yield update
@@ -292,7 +295,11 @@ def _describe_success(final: JobUpdate, elapsed: float, *, demo: bool) -> str:
 # On a phone the status sits below the fold: bring it into view when a run starts.
 SCROLL_TO_STATUS_JS = """() => {
     const status = document.getElementById("status");
-    if (status) status.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    if (!status) return;
+    const box = status.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) {
+        status.scrollIntoView({ behavior: "smooth", block: "start" });
+    }
 }"""
 
 
@@ -374,6 +381,9 @@ def _wire_stop(tab: GenerateTab, handlers: GenerateHandlers) -> None:
     stop = c["stop"]
     for event in tab.run_events:
         event.then(_disabled, None, [stop], api_visibility="private", show_progress="hidden")
+        event.then(
+            _seed_row, [c["seed_used"]], [c["seed_row"]], api_visibility="private", queue=False
+        )
     stop_outputs = {n: c[n] for n in ("status", "gallery", "stop")}
     # Cancel first, then say so: a yield in flight cannot overwrite the Stop message.
     stop.click(None, None, None, cancels=tab.run_events).then(
@@ -382,6 +392,10 @@ def _wire_stop(tab: GenerateTab, handlers: GenerateHandlers) -> None:
         list(stop_outputs.values()),
         api_visibility="private",
     )
+
+
+def _seed_row(seed_used: Any) -> Any:
+    return gr.update(visible=seed_used is not None)
 
 
 def _enabled() -> Any:

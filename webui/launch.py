@@ -14,6 +14,10 @@ __all__ = ["APP_CSS", "SHORTCUTS_HEAD", "configure_logging", "launch_options", "
 APP_CSS = """
 #status { min-height: 7.5em; }
 #gallery img { object-fit: contain; }
+/* One result is shown large, at its own shape; several fill a grid of two. */
+#gallery .grid-container:has(> .gallery-item:only-child) { grid-template-columns: 1fr; }
+#gallery .gallery-item:only-child .thumbnail-item { aspect-ratio: auto; height: auto; }
+#gallery .gallery-item:only-child img { width: 100%; height: auto; max-height: 72vh; }
 """
 
 # Ctrl+Enter (Cmd+Enter on a Mac) generates from anywhere on the page.

@@ -51,7 +51,13 @@ def follow_run(
         for update in updates:
             final = update
             prediction_id = update.prediction.id
-            if update.stage != "saved":
+            if update.stage == "saving":  # images appear one by one, as each file is saved
+                total = len(update.prediction.output)
+                line = (
+                    f"**Saving images…** {len(update.files)} of {total} · {clock() - started:.1f} s"
+                )
+                yield RunView(line, prediction_id, files=[str(p) for p in update.files])
+            elif update.stage != "saved":
                 typical = typical_seconds or _typical(update.prediction.model)
                 line = progress_line(update.prediction, clock() - started, typical, update.note)
                 yield RunView(line, prediction_id)
