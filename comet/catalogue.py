@@ -1,9 +1,12 @@
 """The FLUX models CometAPI serves on its Replicate route, with their inputs.
 
 CometAPI publishes no schema for this route and hides the model version, so the app carries its
-own table, taken from each model's public Replicate page (replicate.com/black-forest-labs/<name>,
-the API tab's input schema). Validation (validation.py) uses it to refuse a bad input with a
-clear message before anything is sent or paid for; the simulator serves exactly these models.
+own table, taken from each model's public Replicate input schema,
+https://replicate.com/black-forest-labs/<name>/api/schema (e.g.
+https://replicate.com/black-forest-labs/flux-2-flex/api/schema); model_fields.py lists the
+pages and what each contributed. Validation (validation.py) uses the table to refuse a bad input
+with a clear message before anything is sent or paid for; the simulator serves exactly these
+models.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ _CATALOGUE = (
         "FLUX.1 [pro]",
         "High prompt fidelity, custom sizes and an optional image prompt; about 3-10 s.",
         "pro",
-        build.fields_pro(),
+        build.fields_pro(),  # still takes steps, guidance and interval
         6.0,
         "image_prompt",
         1,
@@ -74,7 +77,7 @@ _CATALOGUE = (
         "FLUX1.1 [pro]",
         "Faster, sharper successor to FLUX.1 [pro], with custom sizes; about 3-10 s.",
         "pro",
-        build.fields_pro(),
+        build.fields_pro11(),
         6.0,
         "image_prompt",
         1,
@@ -132,12 +135,12 @@ _CATALOGUE = (
     _spec(
         "flux-2-flex",
         "FLUX.2 [flex]",
-        "The quality-focused FLUX.2 tier, with up to 8 reference images; about 6 s.",
+        "FLUX.2 with adjustable steps and guidance and up to 10 reference images; about 6 s.",
         "flux2",
-        build.fields_flux2_pro(),  # treated like flux-2-pro until its page says otherwise
+        build.fields_flux2_flex(),
         6.0,
         "input_images",
-        8,
+        10,
     ),
 )
 

@@ -14,7 +14,15 @@ OWNER = "black-forest-labs"
 
 @dataclass(frozen=True)
 class Field:
-    """One input of a model, with enough detail to build a form widget and to check a value."""
+    """One input of a model, with enough detail to build a form widget and to check a value.
+
+    minimum/maximum are what validation enforces. For a widget, ask `widget_bounds()`: an
+    optional number (no default: width, height, seed) must get no minimum/maximum on a
+    `gr.Number`, because Gradio shows an empty one as 0 and then refuses every event that reads
+    it ("Value 0 is less than minimum value 256") before any handler can name the field. Such a
+    number is range-checked by validation instead. A field with a default always has it inside
+    its range (and on its round_to grid), so a Slider built from it starts valid.
+    """
 
     name: str
     kind: FieldKind
@@ -24,12 +32,19 @@ class Field:
     required: bool = False
     minimum: float | None = None
     maximum: float | None = None
-    step: float | None = None  # a widget hint; multiple_of is what validation enforces
+    step: float | None = None  # a widget hint; multiple_of/round_to are what validation applies
     choices: tuple[str, ...] = ()
     max_items: int | None = None  # for kind "images"
     advanced: bool = True  # prompt and image inputs are shown up front, the rest folded away
-    multiple_of: int | None = None
+    multiple_of: int | None = None  # a value off this grid is refused
+    round_to: int | None = None  # a value off this grid is rounded to it, as the model does
     only_with: tuple[str, str] | None = None  # (other field, value it must have), e.g. custom size
+
+    def widget_bounds(self) -> tuple[float | None, float | None]:
+        """(minimum, maximum) a form widget may enforce itself; (None, None) for an optional one."""
+        if self.kind not in ("int", "float") or self.default is None:
+            return (None, None)
+        return (self.minimum, self.maximum)
 
 
 @dataclass(frozen=True)

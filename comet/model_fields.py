@@ -1,12 +1,39 @@
 """Field builders: the same input recurs across models with different ranges and defaults.
 
-Sources: each model's public Replicate page (replicate.com/black-forest-labs/<name>, its API
-schema), summarised in the team's MODELS.md; see catalogue.py for the models themselves.
+Sources: each model's public input schema on Replicate (the API tab of its page), which
+CometAPI's docs point to since its Replicate route publishes none:
+
+- https://replicate.com/black-forest-labs/flux-schnell/api/schema
+- https://replicate.com/black-forest-labs/flux-dev/api/schema
+- https://replicate.com/black-forest-labs/flux-pro/api/schema (version 2b8181d8: steps 1-50,
+  default 25, and interval 1-4, default 2, both "Deprecated" but still accepted; guidance 2-5,
+  default 3; width/height 256-1440, "rounded to nearest multiple of 32"; safety_tolerance 1-6)
+- https://replicate.com/black-forest-labs/flux-1.1-pro/api/schema (no steps/guidance/interval)
+- https://replicate.com/black-forest-labs/flux-1.1-pro-ultra/api/schema
+- https://replicate.com/black-forest-labs/flux-kontext-pro/api/schema
+- https://replicate.com/black-forest-labs/flux-kontext-max/api/schema
+- https://replicate.com/black-forest-labs/flux-2-pro/api/schema (version 285631b5: at most 8
+  input_images, width/height 256-2048, safety_tolerance 1-5)
+- https://replicate.com/black-forest-labs/flux-2-dev/api/schema
+- https://replicate.com/black-forest-labs/flux-2-flex/api/schema (at most 10 input_images;
+  steps 1-50, default 30; guidance 1.5-10, default 4.5; prompt_upsampling default true)
+
+A machine-readable copy of the flux-schnell, flux-dev and flux-1.1-pro schemas is generated
+into https://github.com/genfeedai/genfeed, packages/types/src/replicate/models.ts (commit
+d2dd9fc, generated 2026-01-28); it agrees with the table here.
+
+No schema gives seed a range. The app bounds it by what survives the trip: the seed used is
+shown in the browser as a JSON number, exact only up to 2**53 - 1, and Gradio's server refuses
+integers beyond 64 bits; so seeds are whole numbers within +/-(2**53 - 1) (SEED_LIMIT).
 """
 
 from __future__ import annotations
 
 from .fields import Field
+
+# The largest whole number a browser's JSON keeps exactly (Number.MAX_SAFE_INTEGER); well
+# inside the 64-bit range of the models' seed.
+SEED_LIMIT = 2**53 - 1
 
 # ---------------------------------------------------------------------------------------------
 # Building blocks: the same idea recurs across models with different ranges and defaults.
@@ -67,8 +94,9 @@ def _seed() -> Field:
         "seed",
         "int",
         "Seed",
-        "Set a number to get the same image again; leave empty for a random one.",
-        minimum=0,
+        "Set a whole number to get the same image again; leave empty for a random one.",
+        minimum=-SEED_LIMIT,
+        maximum=SEED_LIMIT,
         step=1,
     )
 
@@ -111,18 +139,20 @@ def _safety(minimum: int, maximum: int, extra: str = "") -> Field:
     )
 
 
-def _size(name: str, maximum: int, multiple_of: int | None, step: int = 32) -> Field:
-    # FLUX.2 rounds a size to a multiple of 32 itself; FLUX.1 [pro] documents it as a rule.
-    rule = f", a multiple of {multiple_of}" if multiple_of else f", rounded to a multiple of {step}"
+def _size(name: str, maximum: int, *, round_here: bool) -> Field:
+    # Every model with a custom size rounds it to a multiple of 32 itself. For FLUX.1 [pro] the
+    # app rounds it too (round_to), so the request and its preview show the size really used;
+    # FLUX.2 versions differ on the grid (16 or 32), so there the model is left to do it.
     return Field(
         name,
         "int",
         name.capitalize(),
-        f"Image {name} in pixels{rule}; only used when the aspect ratio is custom.",
+        f"Image {name} in pixels, rounded to a multiple of 32; only used when the aspect ratio "
+        "is custom.",
         minimum=256,
         maximum=maximum,
-        step=step,
-        multiple_of=multiple_of,
+        step=32,
+        round_to=32 if round_here else None,
         only_with=("aspect_ratio", "custom"),
     )
 
@@ -131,12 +161,12 @@ def _bool(name: str, label: str, help_text: str, default: bool) -> Field:
     return Field(name, "bool", label, help_text, default=default)
 
 
-def _prompt_upsampling() -> Field:
+def _prompt_upsampling(default: bool = False) -> Field:
     return _bool(
         "prompt_upsampling",
         "Prompt upsampling",
         "Let the model rewrite the prompt for a more creative result.",
-        False,
+        default,
     )
 
 
@@ -248,14 +278,73 @@ def _image_prompt() -> Field:
     )
 
 
+def _steps(maximum: int, default: int, help_text: str) -> Field:
+    return Field(
+        "steps",
+        "int",
+        "Steps",
+        help_text,
+        default=default,
+        minimum=1,
+        maximum=maximum,
+        step=1,
+    )
+
+
+def _guidance(minimum: float, maximum: float, default: float, help_text: str) -> Field:
+    return Field(
+        "guidance",
+        "float",
+        "Guidance",
+        help_text,
+        default=default,
+        minimum=minimum,
+        maximum=maximum,
+        step=0.1,
+    )
+
+
 def fields_pro() -> tuple[Field, ...]:
-    # Newer versions dropped steps, guidance and interval; only the current inputs are listed.
+    """FLUX.1 [pro]: its schema still takes steps and interval, marked deprecated, and guidance."""
     return (
         _prompt(),
         _image_prompt(),
         _aspect(ASPECT_PRO, "1:1"),
-        _size("width", 1440, 32),
-        _size("height", 1440, 32),
+        _size("width", 1440, round_here=True),
+        _size("height", 1440, round_here=True),
+        _steps(50, 25, "Diffusion steps (deprecated by the model; it may ignore them)."),
+        _guidance(
+            2,
+            5,
+            3.0,
+            "How closely to follow the prompt; lower values are more creative and varied.",
+        ),
+        Field(
+            "interval",
+            "float",
+            "Interval",
+            "Higher values give more varied outputs (deprecated by the model; it may ignore it).",
+            default=2.0,
+            minimum=1,
+            maximum=4,
+            step=0.1,
+        ),
+        _prompt_upsampling(),
+        _safety(1, 6),
+        _seed(),
+        _output_format(),
+        _output_quality(),
+    )
+
+
+def fields_pro11() -> tuple[Field, ...]:
+    """FLUX1.1 [pro]: as FLUX.1 [pro] without steps, guidance and interval."""
+    return (
+        _prompt(),
+        _image_prompt(),
+        _aspect(ASPECT_PRO, "1:1"),
+        _size("width", 1440, round_here=True),
+        _size("height", 1440, round_here=True),
         _prompt_upsampling(),
         _safety(1, 6),
         _seed(),
@@ -315,22 +404,49 @@ def _input_images(max_items: int) -> Field:
     )
 
 
+def _resolution() -> Field:
+    return Field(
+        "resolution",
+        "enum",
+        "Resolution",
+        "Image size in megapixels; 2 MP or less is recommended.",
+        default="1 MP",
+        choices=RESOLUTION_FLUX2,
+    )
+
+
 def fields_flux2_pro() -> tuple[Field, ...]:
-    # The API rounds width/height to a multiple of 32 itself, so step is only a widget hint.
     return (
         _prompt(),
         _input_images(8),
         _aspect(ASPECT_FLUX2, "1:1"),
-        Field(
-            "resolution",
-            "enum",
-            "Resolution",
-            "Image size in megapixels; 2 MP or less is recommended.",
-            default="1 MP",
-            choices=RESOLUTION_FLUX2,
+        _resolution(),
+        _size("width", 2048, round_here=False),
+        _size("height", 2048, round_here=False),
+        _safety(1, 5),
+        _seed(),
+        _output_format(),
+        _output_quality(),
+    )
+
+
+def fields_flux2_flex() -> tuple[Field, ...]:
+    """FLUX.2 [flex]: flux-2-pro's inputs plus steps and guidance, 10 images, upsampling on."""
+    return (
+        _prompt(),
+        _input_images(10),
+        _aspect(ASPECT_FLUX2, "1:1"),
+        _resolution(),
+        _size("width", 2048, round_here=False),
+        _size("height", 2048, round_here=False),
+        _steps(50, 30, "Inference steps: more give more detail but take longer."),
+        _guidance(
+            1.5,
+            10,
+            4.5,
+            "How closely to follow the prompt; higher follows it more strictly.",
         ),
-        _size("width", 2048, None),
-        _size("height", 2048, None),
+        _prompt_upsampling(default=True),
         _safety(1, 5),
         _seed(),
         _output_format(),
@@ -344,8 +460,8 @@ def fields_flux2_dev() -> tuple[Field, ...]:
         _input_images(4),
         _go_fast(),
         _aspect(ASPECT_FLUX2, "1:1"),
-        _size("width", 1440, None),
-        _size("height", 1440, None),
+        _size("width", 1440, round_here=False),
+        _size("height", 1440, round_here=False),
         _seed(),
         _output_format(),
         _output_quality(),

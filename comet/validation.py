@@ -26,7 +26,12 @@ _DATA_URI = re.compile(r"data:image/[\w.+-]+(?:;[\w.+-]+=[^;,]*)*;base64,\S", re
 
 def _show(value: Any, limit: int = 60) -> str:
     """A value as it goes into a message: quoted strings, and no megabytes of data: URI."""
-    text = f'"{value}"' if isinstance(value, str) else repr(value)
+    if isinstance(value, str):
+        text = f'"{value}"'
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        text = f"a {value.bit_length()}-bit number"  # repr() refuses more than 4300 digits
+    else:
+        text = repr(value)
     return text if len(text) <= limit else text[: limit - 4] + '..."'
 
 
@@ -48,6 +53,18 @@ def _range_text(field: Field) -> str:
         rule = f"a multiple of {field.multiple_of}"
         text = f"{text}, {rule}" if text else rule
     return text
+
+
+def _round_to_grid(field: Field, value: int) -> int:
+    """The nearest multiple of field.round_to (halves up), kept within the field's range."""
+    step = field.round_to or 1
+    rounded = (value + step // 2) // step * step
+    lo, hi = field.minimum, field.maximum
+    if lo is not None and rounded < lo:
+        rounded = -(-int(lo) // step) * step
+    if hi is not None and rounded > hi:
+        rounded = int(hi) // step * step
+    return rounded
 
 
 def _choices_text(choices: Iterable[str]) -> str:
@@ -205,7 +222,8 @@ def _to_images(field: Field, raw: Any) -> list[str]:
 def coerce_value(field: Field, raw: Any) -> Any:
     """Turn a form or command-line value ("2", "true", "16:9") into the field's type, checked.
 
-    None or a blank string means "not given" and comes back as None.
+    None or a blank string means "not given" and comes back as None. A value within range but
+    off a field's round_to grid comes back rounded to the nearest multiple, as the model would.
     """
     if _blank(raw):
         return None
@@ -219,7 +237,8 @@ def coerce_value(field: Field, raw: Any) -> Any:
     if kind == "int":
         value = _to_int(field, raw)
         _check_range(field, value, raw)
-        return value
+        # The model rounds such a value itself; rounding here sends (and shows) what it uses.
+        return _round_to_grid(field, value) if field.round_to else value
     if kind == "float":
         number = _to_float(field, raw)
         _check_range(field, number, raw)

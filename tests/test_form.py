@@ -167,3 +167,126 @@ def test_preview_shortens_inline_images(tmp_path):
     )
     assert uri not in body and uri not in curl
     assert "data:image/png;base64," in body
+
+
+# --- extra JSON goes through the form's own checks ------------------------------------------
+
+
+def _extra_refused(extra_json: str, model: str = SCHNELL, **kwargs) -> InvalidInputError:
+    with pytest.raises(InvalidInputError) as info:
+        build_input(model, "x", {}, randomize_seed=False, extra_json=extra_json, **kwargs)
+    return info.value
+
+
+def test_extra_json_cannot_take_the_prompt_past_its_limit():
+    error = _extra_refused(json.dumps({"prompt": "y" * 2001}))
+    assert error.field == "prompt" and "2,000" in str(error) and "Extra input (JSON)" in str(error)
+    error = _extra_refused(json.dumps({"prompt": "y" * 2001}), model="someone/unknown-model")
+    assert "2,000" in str(error)
+    ok = build_input(SCHNELL, "x", {}, randomize_seed=False, extra_json='{"prompt": "a cat"}')
+    assert ok["prompt"] == "a cat"
+
+
+@pytest.mark.parametrize("value", ["4.9", '"4.9"', "true", '"four"'])
+def test_extra_json_int_field_refuses_what_the_form_would(value):
+    error = _extra_refused(f'{{"num_outputs": {value}}}')
+    assert error.field == "num_outputs"
+    assert '"num_outputs"' in str(error) and "whole number" in str(error)
+    assert str(error).startswith("Extra input (JSON)")
+
+
+def test_extra_json_known_fields_are_coerced_like_the_form():
+    values = build_input(
+        SCHNELL, "x", {}, randomize_seed=False, extra_json='{"num_outputs": "3", "go_fast": 0}'
+    )
+    assert values == {"prompt": "x", "num_outputs": 3, "go_fast": False}
+    values = build_input(
+        "flux-pro",
+        "x",
+        {},
+        randomize_seed=False,
+        extra_json='{"aspect_ratio": "custom", "width": 500, "height": 1000}',
+    )
+    assert (values["width"], values["height"]) == (512, 992)  # rounded, as from the form
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e400"])
+@pytest.mark.parametrize("name", ["guidance", "not_in_the_catalogue"])
+def test_extra_json_refuses_nan_and_infinity_naming_the_box(constant, name):
+    error = _extra_refused(f'{{"{name}": {constant}}}', model="flux-dev")
+    assert str(error).startswith("Extra input (JSON)") and f'"{name}"' in str(error)
+    assert "NaN or Infinity" in str(error)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": ' + "[" * 9000 + "]" * 9000 + "}",
+        '{"a":' * 3000 + "1" + "}" * 3000,
+        "[" * 9000 + "]" * 9000,
+        '{"a": [[1]]}',
+    ],
+    ids=["9000-deep-list", "3000-deep-object", "9000-deep-top-level", "list-in-list"],
+)
+def test_deeply_nested_extra_json_is_a_clear_error_not_a_recursion_error(text):
+    with pytest.raises(InvalidInputError) as info:
+        parse_extra_json(text)
+    assert str(info.value).startswith("Extra input (JSON)") and "nested" in str(info.value)
+    assert info.value.field == "extra_input"
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    assert parse_extra_json('{"lora": "[[[{{{\\"]]]"}') == {"lora": '[[[{{{"]]]'}
+
+
+def test_a_number_too_long_for_python_is_a_clear_error():
+    error = _extra_refused('{"seed": ' + "9" * 5000 + "}")
+    assert str(error).startswith("Extra input (JSON)") and "5,000 digits" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ({"lora": {"scale": 1}}, '"lora" must be text, a number'),
+        ({"lora": [1, {"a": 2}]}, "nested too deeply"),
+        ({"lora": list(range(17))}, "limit is 16"),
+        ({"bad name": 1}, "letters, digits and _"),
+        ({"x" * 65: 1}, "at most 64"),
+        ({"lora": 2**64}, "beyond 64 bits"),
+        ({"num_outputs": [2]}, '"num_outputs" takes one value'),
+        ({f"k{i}": i for i in range(33)}, "the limit is 32"),
+    ],
+)
+def test_extra_json_values_must_be_plain_and_of_a_sane_size(extra, fragment):
+    error = _extra_refused(json.dumps(extra))
+    assert fragment in str(error) and str(error).startswith("Extra input (JSON)")
+
+
+def test_extra_json_image_list_must_be_strings():
+    error = _extra_refused('{"input_images": ["https://x.example/a.png", 3]}', model="flux-2-dev")
+    assert '"input_images"' in str(error) and "strings" in str(error)
+    values = build_input(
+        "flux-2-dev",
+        "x",
+        {},
+        randomize_seed=False,
+        extra_json='{"input_images": ["https://x.example/a.png"]}',
+    )
+    assert values["input_images"] == ["https://x.example/a.png"]
+
+
+def test_extra_json_unknown_plain_keys_still_pass_through():
+    extra = {"lora_scale": 0.7, "flags": ["a", "b"], "strength": None, "count": 2**40}
+    values = build_input(SCHNELL, "x", {}, randomize_seed=False, extra_json=json.dumps(extra))
+    assert values == {"prompt": "x", **extra}
+
+
+def test_extra_json_for_a_model_outside_the_catalogue_is_checked_too():
+    error = _extra_refused('{"steps": NaN}', model="someone/unknown-model")
+    assert '"steps"' in str(error)
+    error = _extra_refused('{"prompt": 5}', model="someone/unknown-model")
+    assert '"prompt" must be text' in str(error)
+    values = build_input(
+        "someone/unknown-model", "x", {}, randomize_seed=False, extra_json='{"steps": 3}'
+    )
+    assert values == {"prompt": "x", "steps": 3}

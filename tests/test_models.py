@@ -102,7 +102,7 @@ def test_image_fields_and_limits():
         "flux-kontext-max": ("input_image", 1),
         "flux-2-pro": ("input_images", 8),
         "flux-2-dev": ("input_images", 4),
-        "flux-2-flex": ("input_images", 8),
+        "flux-2-flex": ("input_images", 10),
     }
     for name, (image_field, max_images) in expected.items():
         spec = get_model(name)
@@ -128,9 +128,10 @@ def test_documented_defaults_and_ranges():
         "megapixels": "1",
     }
     assert schnell.field("megapixels").choices == ("1", "0.25")
-    assert schnell.field("seed").default is None and schnell.field("seed").minimum == 0
+    seed = schnell.field("seed")
+    assert seed.default is None and (seed.minimum, seed.maximum) == (-(2**53 - 1), 2**53 - 1)
     width = get_model("flux-pro").field("width")
-    assert (width.minimum, width.maximum, width.multiple_of) == (256, 1440, 32)
+    assert (width.minimum, width.maximum, width.round_to) == (256, 1440, 32)
     assert width.only_with == ("aspect_ratio", "custom")
     assert get_model("flux-2-pro").field("width").maximum == 2048
     kontext = get_model("flux-kontext-pro")
@@ -334,7 +335,7 @@ def test_prompt_must_be_text():
         ("flux-dev", "guidance", 10.5, "between 0 and 10"),
         ("flux-dev", "prompt_strength", -0.1, "between 0 and 1"),
         ("flux-schnell", "output_quality", 101, "between 0 and 100"),
-        ("flux-schnell", "seed", -1, "at least 0"),
+        ("flux-schnell", "seed", 2**53, "between -9007199254740991 and 9007199254740991"),
         ("flux-pro", "safety_tolerance", 0, "between 1 and 6"),
         ("flux-2-pro", "safety_tolerance", 6, "between 1 and 5"),
         ("flux-kontext-pro", "safety_tolerance", 7, "between 0 and 6"),
@@ -423,9 +424,10 @@ def test_custom_aspect_ratio_needs_width_and_height(model_id):
     _raises(model_id, {"prompt": "x", "aspect_ratio": "custom"}, "width", "height")
 
 
-def test_flux_pro_width_must_be_a_multiple_of_32():
+def test_flux_pro_width_is_rounded_to_a_multiple_of_32():
     values = {"prompt": "x", "aspect_ratio": "custom", "width": 500, "height": 512}
-    _raises("flux-pro", values, "width", "multiple of 32", "500")
+    assert validate_input("flux-pro", values)["width"] == 512
+    _raises("flux-pro", {**values, "width": 1441}, "width", "between 256 and 1440", "1441")
 
 
 def test_flux2_width_is_rounded_by_the_api_so_any_integer_in_range_passes():

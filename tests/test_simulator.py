@@ -279,7 +279,7 @@ def test_a_missing_prompt_is_422_in_replicate_shape(sim, http, prompt):
         ("flux-pro", {"aspect_ratio": "21:9"}, "aspect_ratio: aspect_ratio must be one of the"),
         ("flux-schnell", {"output_format": "gif"}, "output_format: output_format must be one of"),
         ("flux-1.1-pro-ultra", {"output_format": "webp"}, "output_format: output_format must"),
-        ("flux-pro", {"width": 300}, "width: Must be a multiple of 32"),
+        ("flux-pro", {"width": 100}, "width: Must be greater than or equal to 256"),
         ("flux-dev", {"image": "cat.png"}, "image: Does not match format 'uri'"),
         ("flux-2-dev", {"input_images": "data:x"}, "input_images: Invalid type. Expected: array"),
         ("flux-schnell", {"prompt": 5}, "prompt: Invalid type. Expected: string, given: integer"),
