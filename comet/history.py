@@ -377,6 +377,54 @@ class History:
             tuple(params),
         )
 
+    def recent_durations(
+        self, model: str, limit: int = 20, *, num_outputs: int | None = None
+    ) -> list[float]:
+        """Seconds from created to completed of model's latest successes, newest first.
+
+        With num_outputs, only runs that asked for that many images (1 when not given). For
+        seeding a client's DurationMemory: `memory.seed(model, history.recent_durations(model))`.
+        """
+        found: list[float] = []
+        offset, batch = 0, max(1, int(limit)) * 4
+        while len(found) < limit:
+            rows = self._query(
+                f"SELECT {_COLUMNS} FROM predictions "  # noqa: S608
+                "WHERE model = ? AND status = 'succeeded' "
+                "AND created_at IS NOT NULL AND completed_at IS NOT NULL "
+                "ORDER BY recorded_at DESC, rowid DESC LIMIT ? OFFSET ?",
+                (model, batch, offset),
+            )
+            for entry in rows:
+                asked = entry.input.get("num_outputs", 1)
+                if num_outputs is not None and (isinstance(asked, bool) or asked != num_outputs):
+                    continue
+                start, end = _parse_time(entry.created_at), _parse_time(entry.completed_at)
+                if start is not None and end is not None and end >= start:
+                    found.append((end - start).total_seconds())
+                    if len(found) >= limit:
+                        break
+            if len(rows) < batch:
+                break
+            offset += batch
+        return found
+
+    def delete(self, prediction_id: str) -> bool:
+        """Forget one prediction (its files stay where they are); True if it was there."""
+        with self._write() as conn:
+            cursor = conn.execute("DELETE FROM predictions WHERE id = ?", (prediction_id,))
+            return cursor.rowcount > 0
+
+    def abandon_unfinished(self, *, source: str, reason: str) -> int:
+        """Mark the unfinished predictions of one source failed (they can never finish)."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                f"UPDATE predictions SET status = 'failed', error = ?, updated_at = ? "  # noqa: S608
+                f"WHERE source = ? AND {_UNFINISHED_SQL}",
+                (reason, time.time(), source, *_TERMINAL),
+            )
+            return cursor.rowcount
+
     def count(self) -> int:
         """How many predictions are recorded."""
         with self._lock:

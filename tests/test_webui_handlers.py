@@ -141,20 +141,60 @@ def test_switching_models_carries_shared_values_and_shows_the_new_columns(app):
 def test_history_lists_a_run_and_its_details(app):
     final = run_generate(app, prompt="a red kite")[-1]
     prediction_id = final["run_state"]["id"]
-    listing = app.history_handlers.refresh(visitor())
+    listing = app.history_handlers.refresh("Asia/Ho_Chi_Minh", visitor())
     assert listing["history_ids"] == [prediction_id]
-    assert listing["history_table"][0][-1] == prediction_id
+    [(thumbnail, caption)] = listing["history_gallery"]
+    assert thumbnail == final["gallery"][0]
+    assert caption.startswith("succeeded · flux-schnell") and "demo" in caption
+    assert "a red kite" in caption
     details = app.history_handlers.details(app.history_handlers.find(prediction_id, visitor()))
     assert details["selected_id"] == prediction_id
     assert details["detail_input"]["prompt"] == "a red kite"
     assert details["detail_gallery"] == final["gallery"]
 
 
+def test_history_shows_times_in_the_visitors_own_time_zone():
+    from webui.history_tab import local_time
+
+    stamp = "2026-11-26T21:05:00.123456Z"
+    assert local_time(stamp, "Asia/Ho_Chi_Minh") == "2026-11-27 04:05"
+    assert local_time(stamp, "") == "2026-11-26 21:05 UTC"
+    assert local_time(stamp, "Not/AZone") == "2026-11-26 21:05 UTC"
+
+
+def test_remove_from_history_forgets_the_entry_but_keeps_its_files(app):
+    final = run_generate(app, prompt="kept on disk")[-1]
+    prediction_id = final["run_state"]["id"]
+    result = app.history_handlers.delete(prediction_id, visitor())
+    assert "Removed" in result["detail_head"] and result["selected_id"] is None
+    assert app.services.history.get(prediction_id) is None
+    assert Path(final["gallery"][0]).is_file()
+
+
+def test_demo_runs_left_unfinished_are_closed_when_the_app_starts_again(tmp_path, simulator):
+    first = build_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=simulator.base_url)
+    simulator.time_scale = 1.0
+    run = first.generate_handlers.generate("a slow one", SCHNELL, request=visitor())
+    next(run)
+    next(run)  # created and recorded, still waiting
+    run.close()
+    [entry] = first.services.history.list()
+    assert entry.source == "demo" and entry.status in ("starting", "processing")
+    first.close()
+    again = build_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=simulator.base_url)
+    try:
+        entry = again.services.history.get(entry.id)
+        assert entry.status == "failed" and "Nothing was billed" in entry.error
+        assert again.history_handlers.refresh(None, visitor())["history_note"] == ""
+    finally:
+        again.close()
+
+
 def test_the_history_zip_holds_the_images_and_the_sidecar(app):
     final = run_generate(app, prompt="two kites", model=DEV, flux_dev__num_outputs=2)[-1]
     prediction_id = final["run_state"]["id"]
     files = final["gallery"]
-    archive = app.history_handlers.download_zip(prediction_id, visitor())["zip_file"]
+    archive = app.history_handlers.download_zip(prediction_id, visitor())["zip_file"]["value"]
     with zipfile.ZipFile(archive) as zf:
         names = sorted(zf.namelist())
         assert names == sorted([Path(p).name for p in files] + [f"{prediction_id}.json"])

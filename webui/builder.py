@@ -16,7 +16,6 @@ from comet.settings import AppSettings
 from .form import ModelForm, model_info
 from .generate_tab import GenerateHandlers, GenerateTab, build_generate_tab, wire_generate_tab
 from .history_tab import (
-    LIST_OUTPUTS,
     HistoryHandlers,
     HistoryTab,
     build_history_tab,
@@ -30,6 +29,8 @@ from .wiring import by_name
 __all__ = ["TITLE", "WebApp", "build_app"]
 
 TITLE = "FLUX through CometAPI"
+VISITOR_ID_STORAGE = "comet-flux-visitor-id"  # which History is this browser's (shared mode)
+BROWSER_TZ_JS = "() => Intl.DateTimeFormat().resolvedOptions().timeZone || ''"
 
 
 @dataclass(repr=False)
@@ -99,14 +100,8 @@ def _connect_parts(
     tabs: gr.Tabs,
 ) -> None:
     """History refreshes after a run; "Use these settings" fills the Generate tab."""
-    list_outputs = history_tab.outputs(LIST_OUTPUTS)
     for event in generate_tab.run_events:
-        event.then(
-            by_name(history.refresh, list_outputs),
-            None,
-            list(list_outputs.values()),
-            api_visibility="private",
-        )
+        event.then(**history_tab.refresh_event(history))
     c = generate_tab.c
     use_outputs = {n: c[n] for n in ("model", "current_model", "model_info", "prompt")}
     use_outputs |= {n: c[n] for n in ("seed", "randomize_seed")}
@@ -159,15 +154,14 @@ def _on_page_load(
     """On each page load: restore a remembered key, list History, fill the request preview."""
     panel = generate_tab.key_panel
     key_outputs = {n: panel[n] for n in ("visitor_key", "key_note")} | {"banner": banner}
-    list_outputs = history_tab.outputs(LIST_OUTPUTS)
+    visitor_id = gr.BrowserState(None, storage_key=VISITOR_ID_STORAGE)
     blocks.load(
+        None, None, [history_tab["browser_tz"]], js=BROWSER_TZ_JS, api_visibility="private"
+    ).then(
+        history.services.bind_visitor, [visitor_id], [visitor_id], api_visibility="private"
+    ).then(
         by_name(keys.restore_key, key_outputs),
         [panel["remembered_key"]],
         list(key_outputs.values()),
         api_visibility="private",
-    ).then(
-        by_name(history.refresh, list_outputs),
-        None,
-        list(list_outputs.values()),
-        api_visibility="private",
-    ).then(**generate_tab.preview_event_kwargs)
+    ).then(**history_tab.refresh_event(history)).then(**generate_tab.preview_event_kwargs)

@@ -229,6 +229,7 @@ class GenerateHandlers:
                 output_dir=services.output_dir,
                 history=services.history,
                 owner=services.owner_of(request),
+                source="demo" if backend.demo else "app",
             )
         finally:
             # Keep clean-up instant: on Stop this runs on the server's event loop.

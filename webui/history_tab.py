@@ -3,14 +3,16 @@
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from datetime import timezone, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import gradio as gr
 
 from comet.errors import InvalidInputError
-from comet.history import HistoryEntry
+from comet.history import HistoryEntry, _parse_time
 from comet.jobs import JobUpdate, follow_job
 
 from .run_loop import follow_run
@@ -27,7 +29,6 @@ LIST_OUTPUTS = (
     "history_ids",
     "history_note",
     "history_summary",
-    "history_table",
 )
 DETAIL_OUTPUTS = (
     "detail_head",
@@ -52,54 +53,78 @@ class HistoryTab:
     def outputs(self, names: tuple[str, ...]) -> dict[str, Any]:
         return {n: self.c[n] for n in names}
 
+    def refresh_event(self, handlers: "HistoryHandlers") -> dict[str, Any]:
+        """The keyword arguments of an event (or .then) that refreshes the list."""
+        outputs = self.outputs(LIST_OUTPUTS)
+        return {
+            "fn": by_name(handlers.refresh, outputs),
+            "inputs": [self.c["browser_tz"]],
+            "outputs": list(outputs.values()),
+            "api_visibility": "private",
+        }
+
 
 def build_history_tab() -> HistoryTab:
-    """Lay out the tab (inside a gr.Tab)."""
+    """Lay out the tab (inside a gr.Tab): one list on the left, the selection's details beside."""
     tab = HistoryTab()
     c = tab.c
-    c["history_note"] = gr.Markdown("", elem_id="history-note")
-    c["history_summary"] = gr.Markdown("")
     c["history_ids"] = gr.State([])
-    with gr.Row():
-        c["refresh"] = gr.Button("Refresh")
-    c["history_gallery"] = gr.Gallery(
-        label="Predictions",
-        elem_id="history-gallery",
-        columns=6,
-        height=300,
-        allow_preview=False,
-        fit_columns=False,
-        buttons=[],
-    )
-    c["history_table"] = gr.Dataframe(
-        headers=["created", "status", "model", "took", "images", "prompt", "id"],
-        value=[],
-        interactive=False,
-        label="Select a row for details",
-        elem_id="history-table",
-        wrap=True,
-    )
     c["selected_id"] = gr.State(None)
+    # Filled by the page on load (its IANA time zone), so times read as the visitor's own.
+    c["browser_tz"] = gr.Textbox(visible=False, elem_id="browser-tz")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            with gr.Row():
+                c["history_summary"] = gr.Markdown("", elem_id="history-summary")
+                c["refresh"] = gr.Button("Refresh", size="sm", scale=0)
+            c["history_note"] = gr.Markdown("", elem_id="history-note")
+            c["history_gallery"] = gr.Gallery(
+                label="Predictions, newest first (select one)",
+                elem_id="history-gallery",
+                columns=3,
+                height="auto",
+                object_fit="contain",
+                allow_preview=False,
+                fit_columns=False,
+                buttons=[],
+            )
+        with gr.Column(scale=2):
+            _build_details(c)
+    with gr.Accordion("Resume a prediction by id", open=False):
+        with gr.Row():
+            c["resume_id"] = gr.Textbox(
+                label="Resume a prediction by id",
+                placeholder="e.g. q4chw5rey9rmt0cww76t4h3ma4",
+                elem_id="resume-id",
+            )
+            c["resume_id_button"] = gr.Button("Resume id", scale=0)
+        c["resume_status"] = gr.Markdown("", elem_id="resume-status")
+    return tab
+
+
+def _build_details(c: dict[str, Any]) -> None:
     c["detail_head"] = gr.Markdown("Select a prediction.", elem_id="history-detail")
-    c["detail_gallery"] = gr.Gallery(label="Images", columns=2, height="auto", fit_columns=False)
+    c["detail_gallery"] = gr.Gallery(
+        label="Images",
+        elem_id="history-images",
+        columns=2,
+        height="auto",
+        object_fit="contain",
+        fit_columns=False,
+    )
     with gr.Row():
-        c["use_settings"] = gr.Button("Use these settings")
-        c["resume"] = gr.Button("Resume", interactive=False)
-        c["zip"] = gr.Button("Download images + JSON (zip)")
-    c["zip_file"] = gr.File(label="Download", interactive=False, elem_id="history-zip")
+        c["use_settings"] = gr.Button("Use these settings", size="sm")
+        c["resume"] = gr.Button("Resume", size="sm", interactive=False)
+    with gr.Row():
+        c["zip"] = gr.Button("Download images + JSON (zip)", size="sm")
+        c["delete"] = gr.Button("Remove from history", size="sm", variant="secondary")
+    c["zip_file"] = gr.File(
+        label="Download", interactive=False, visible=False, elem_id="history-zip"
+    )
     with gr.Accordion("Input", open=False):
         c["detail_input"] = gr.JSON(label="Input")
     with gr.Accordion("Logs", open=False):
         c["detail_logs"] = gr.Textbox(label="Logs", lines=8, interactive=False)
-    with gr.Row():
-        c["resume_id"] = gr.Textbox(
-            label="Resume a prediction by id",
-            placeholder="e.g. q4chw5rey9rmt0cww76t4h3ma4",
-            elem_id="resume-id",
-        )
-        c["resume_id_button"] = gr.Button("Resume id")
-    c["resume_status"] = gr.Markdown("", elem_id="resume-status")
-    return tab
 
 
 class HistoryHandlers:
@@ -120,8 +145,8 @@ class HistoryHandlers:
             return []
         return services.history.list(limit=HISTORY_LIMIT)
 
-    def refresh(self, request: gr.Request = None) -> dict[str, Any]:
-        """The list of predictions: thumbnails, ids, unfinished note, summary and table."""
+    def refresh(self, browser_tz: str | None = None, request: gr.Request = None) -> dict:
+        """The one list of predictions (thumbnail and facts), the unfinished note, a summary."""
         entries = self.entries(request)
         unfinished = [e for e in entries if e.status in UNFINISHED]
         note = ""
@@ -131,16 +156,25 @@ class HistoryHandlers:
                 f"**{len(unfinished)} unfinished prediction(s)** {ids}: select one and press "
                 "**Resume** to wait for it and save its images."
             )
-        summary = (
-            f"{len(entries)} prediction(s), newest first." if entries else "No predictions yet."
-        )
+        summary = f"**{len(entries)}** prediction(s)" if entries else "No predictions yet."
         return {
-            "history_gallery": [(_thumbnail(e), _caption(e)) for e in entries],
+            "history_gallery": [(_thumbnail(e), _caption(e, browser_tz)) for e in entries],
             "history_ids": [e.id for e in entries],
             "history_note": note,
             "history_summary": summary,
-            "history_table": [_row(e) for e in entries],
         }
+
+    def delete(self, prediction_id: str | None, request: gr.Request = None) -> dict[str, Any]:
+        """Remove the selected entry from History; its image files stay in the output folder."""
+        entry = self.find(prediction_id, request)
+        if entry is None:
+            return {"detail_head": "Select a prediction first."}
+        self.services.history.delete(entry.id)
+        details = self.details(None)
+        details["detail_head"] = (
+            f"Removed `{entry.id}` from History. Its files (if any) are still in the output folder."
+        )
+        return details
 
     # -- one entry ------------------------------------------------------------------------
 
@@ -156,15 +190,19 @@ class HistoryHandlers:
         return entry
 
     def select(
-        self, ids: list[str], evt: gr.SelectData, request: gr.Request = None
+        self,
+        ids: list[str],
+        browser_tz: str | None,
+        evt: gr.SelectData,
+        request: gr.Request = None,
     ) -> dict[str, Any]:
-        """Details of the entry picked in the thumbnails or the table."""
+        """Details of the entry picked in the list."""
         index = evt.index if isinstance(evt.index, int) else (evt.index or [0])[0]
         prediction_id = ids[index] if ids and 0 <= index < len(ids) else None
-        return self.details(self.find(prediction_id, request))
+        return self.details(self.find(prediction_id, request), browser_tz)
 
     @staticmethod
-    def details(entry: HistoryEntry | None) -> dict[str, Any]:
+    def details(entry: HistoryEntry | None, browser_tz: str | None = None) -> dict[str, Any]:
         """Everything the details area shows about one entry."""
         if entry is None:
             return {
@@ -174,11 +212,12 @@ class HistoryHandlers:
                 "detail_logs": "",
                 "selected_id": None,
                 "resume": gr.update(interactive=False),
-                "zip_file": None,
+                "zip_file": gr.update(value=None, visible=False),
             }
+        demo = " · demo (simulated)" if entry.source == "demo" else ""
         head = [
-            f"**{entry.status}** · `{entry.id}` · {entry.model}",
-            f"Created {entry.created_at or '?'}"
+            f"**{entry.status}** · `{entry.id}` · {entry.model}{demo}",
+            f"Created {local_time(entry.created_at, browser_tz)}"
             + (f" · took {entry.duration:.1f} s" if entry.duration else ""),
         ]
         if entry.error:
@@ -194,7 +233,7 @@ class HistoryHandlers:
             "detail_logs": entry.logs or "",
             "selected_id": entry.id,
             "resume": gr.update(interactive=entry.status in UNFINISHED),
-            "zip_file": None,
+            "zip_file": gr.update(value=None, visible=False),
         }
 
     def download_zip(self, prediction_id: str | None, request: gr.Request = None) -> dict:
@@ -211,7 +250,7 @@ class HistoryHandlers:
             sidecar = self.services.output_dir / f"{entry.id}.json"
             if sidecar.exists():
                 zf.write(sidecar, sidecar.name)
-        return {"zip_file": str(archive)}
+        return {"zip_file": gr.update(value=str(archive), visible=True)}
 
     # -- Resume ---------------------------------------------------------------------------
 
@@ -257,23 +296,34 @@ def _describe_resumed(final: JobUpdate, elapsed: float) -> str:
     return f"**Resumed: succeeded** · `{final.prediction.id}` · {len(final.files)} image(s) saved"
 
 
-def _caption(entry: HistoryEntry) -> str:
+def _caption(entry: HistoryEntry, browser_tz: str | None) -> str:
+    status = "unfinished" if entry.status in UNFINISHED else entry.status
     duration = f" · {entry.duration:.1f} s" if entry.duration else ""
+    demo = " · demo" if entry.source == "demo" else ""
     name = entry.model.split("/")[-1]
     prompt = entry.prompt if len(entry.prompt) <= 60 else entry.prompt[:59] + "…"
-    return f"{entry.status} · {name}{duration} · {entry.created_at or ''}\n{prompt}"
+    when = local_time(entry.created_at, browser_tz)
+    return f"{status} · {name}{duration}{demo} · {when}\n{prompt}"
 
 
-def _row(entry: HistoryEntry) -> list[Any]:
-    return [
-        entry.created_at or "",
-        entry.status,
-        entry.model.split("/")[-1],
-        f"{entry.duration:.1f} s" if entry.duration else "",
-        len(entry.files),
-        entry.prompt if len(entry.prompt) <= 80 else entry.prompt[:79] + "…",
-        entry.id,
-    ]
+def local_time(stamp: str | None, browser_tz: str | None) -> str:
+    """A UTC timestamp from the API as the visitor's own clock shows it (UTC if unknown)."""
+    moment = _parse_time(stamp)
+    if moment is None:
+        return stamp or "?"
+    zone = _zone(browser_tz)
+    if zone is None:
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _zone(name: str | None) -> tzinfo | None:
+    if not name or len(name) > 64:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _thumbnail(entry: HistoryEntry) -> str:
@@ -298,17 +348,21 @@ def wire_history_tab(
 ) -> dict[str, Any]:
     """Connect the tab's own events; returns the Resume events (others refresh after them)."""
     c = tab.c
-    list_outputs = tab.outputs(LIST_OUTPUTS)
     detail_outputs = tab.outputs(DETAIL_OUTPUTS)
-    refresh = by_name(handlers.refresh, list_outputs)
-    c["refresh"].click(refresh, None, list(list_outputs.values()), api_visibility="private")
-    for selectable in (c["history_gallery"], c["history_table"]):
-        selectable.select(
-            by_name(handlers.select, detail_outputs),
-            [c["history_ids"]],
-            list(detail_outputs.values()),
-            api_visibility="private",
-        )
+    refresh = tab.refresh_event(handlers)
+    c["refresh"].click(**refresh)
+    c["history_gallery"].select(
+        by_name(handlers.select, detail_outputs),
+        [c["history_ids"], c["browser_tz"]],
+        list(detail_outputs.values()),
+        api_visibility="private",
+    )
+    c["delete"].click(
+        by_name(handlers.delete, detail_outputs),
+        [c["selected_id"]],
+        list(detail_outputs.values()),
+        api_visibility="private",
+    ).then(**refresh)
     c["zip"].click(
         by_name(handlers.download_zip, {"zip_file": c["zip_file"]}),
         [c["selected_id"]],
@@ -336,5 +390,5 @@ def wire_history_tab(
         ),
     }
     for event in events.values():
-        event.then(refresh, None, list(list_outputs.values()), api_visibility="private")
+        event.then(**refresh)
     return events

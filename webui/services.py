@@ -4,8 +4,10 @@ One `Services` object per app, passed to every part: nothing here is global, and
 created on disk until a run (or a page) first asks for the history.
 """
 
+import re
 import secrets
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +23,12 @@ from .limits import RunLimiter
 from .visitors import visitor_identities
 
 DEMO_KEY = "demo-mode-no-key"  # the simulator needs a non-empty Bearer token
+MAX_SESSIONS = 50_000  # page sessions remembered for their visitor id, oldest forgotten first
+_VISITOR_ID = re.compile(r"v-[A-Za-z0-9_-]{20,40}")
+DEMO_GONE = (
+    "This demo run was still waiting when the app stopped; the built-in simulator stopped "
+    "with it. Nothing was billed: generate it again."
+)
 
 
 @dataclass(frozen=True)
@@ -51,15 +59,22 @@ class Services:
         # Seals remembered keys; never sent to the page. Unset: they last until a restart.
         self.key_secret = (settings.browser_secret or secrets.token_hex(32)).encode()
         self._demo_base_url = demo_base_url
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._session_owners: OrderedDict[str, str] = OrderedDict()
 
     # -- history, opened on first use ----------------------------------------------------
 
     @cached_property
     def history(self) -> History:
-        """The SQLite history in the output folder, created the first time it is needed."""
+        """The SQLite history in the output folder, created the first time it is needed.
+
+        Demo runs live in an in-process simulator: those left unfinished by an earlier run of
+        the app can never finish, so they are closed now instead of showing "unfinished".
+        """
         with self._lock:
-            return History.in_directory(self.output_dir)
+            history = History.in_directory(self.output_dir)
+            history.abandon_unfinished(source="demo", reason=DEMO_GONE)
+            return history
 
     def close(self) -> None:
         """Close the history if it was ever opened."""
@@ -69,10 +84,33 @@ class Services:
     # -- who a visitor is -----------------------------------------------------------------
 
     def owner_of(self, request: gr.Request | None) -> str | None:
-        """Whose history a run belongs to: the session on a shared deployment, else nobody."""
-        if self.settings.shared and request is not None:
-            return request.session_hash
-        return None
+        """Whose history a run belongs to on a shared deployment (else nobody).
+
+        The browser's own visitor id when the page told us one (so History survives a
+        reload), else the page session.
+        """
+        if not self.settings.shared or request is None:
+            return None
+        session = request.session_hash
+        with self._lock:
+            return self._session_owners.get(session, session)
+
+    def bind_visitor(self, request: gr.Request | None, visitor_id: str | None) -> str | None:
+        """Tie this page session to the browser's visitor id; returns the id to keep.
+
+        The id is random (128 bits) and lives only in that browser's storage: it says which
+        History is this browser's own, and nothing else.
+        """
+        if request is None or not self.settings.shared:
+            return visitor_id
+        if not visitor_id or not _VISITOR_ID.fullmatch(visitor_id):
+            visitor_id = "v-" + secrets.token_urlsafe(16)
+        with self._lock:
+            self._session_owners[request.session_hash] = visitor_id
+            self._session_owners.move_to_end(request.session_hash)
+            while len(self._session_owners) > MAX_SESSIONS:
+                self._session_owners.popitem(last=False)
+        return visitor_id
 
     def identities(self, request: gr.Request | None) -> list[str]:
         """The keys a visitor's limits are counted under."""
