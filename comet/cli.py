@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from ._constants import DEFAULT_MODEL
 from .client import CometClient
+from .durations import seed_from_history
 from .errors import CometError, InvalidInputError
 from .jobs import JobUpdate, follow_job, start_job
 from .settings import AppSettings, read_output_dir
@@ -131,6 +132,8 @@ def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
     with _make_client(out) as client:
         history = History.in_directory(out_dir)
         try:
+            # Past runs of this model tell the client when to expect this one to finish.
+            seed_from_history(client.durations, history, [model])
             job = start_job(
                 client, model, values, output_dir=out_dir, history=history, source="cli"
             )

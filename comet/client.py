@@ -1,13 +1,16 @@
-"""CometClient: one pooled session, the auth header, error mapping, retries and waiting."""
+"""CometClient: one pooled session, the auth header, retries, and waiting on a schedule."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
 import random
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -15,7 +18,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from . import _constants as C
-from ._redact import register_secret
+from ._redact import Redactor, register_secret
+from .durations import DurationMemory, parse_timestamp, prediction_seconds
 from .errors import (
     APIStatusError,
     AuthenticationError,
@@ -23,12 +27,14 @@ from .errors import (
     CometError,
     CometTimeout,
     InvalidInputError,
-    NotFoundError,
     PredictionFailed,
     RateLimitError,
     ServerError,
+    snippet,
 )
+from .polling import PollSchedule
 from .prediction import Prediction
+from .settings import AppSettings, read_api_key, read_base_url
 
 __all__ = ["CometClient", "validate_model_id", "validate_prediction_id"]
 
@@ -40,6 +46,15 @@ _RETRYABLE_POLL_ERRORS = (RateLimitError, ServerError, CometTimeout, CometConnec
 
 InputValidator = Callable[[str, dict[str, Any]], dict[str, Any]]
 RetryCallback = Callable[[CometError, float], None]
+
+
+@dataclass(frozen=True)
+class _Created:
+    """What a client remembers of a prediction it created, to time and learn from its wait."""
+
+    sent: float  # the client's clock when the create request was sent
+    model: str
+    input: dict[str, Any]
 
 
 def validate_model_id(model: str) -> str:
@@ -90,34 +105,43 @@ class CometClient:
         read_timeout: float = C.READ_TIMEOUT,
         backoff_base: float = C.BACKOFF_BASE,
         validator: InputValidator | None = _catalogue_validator,
+        durations: DurationMemory | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get("COMET_API_KEY", "")
-        key = (key or "").strip()
+        key = (read_api_key() if api_key is None else api_key or "").strip()
         if not key:
             raise AuthenticationError(
                 "No CometAPI key: set COMET_API_KEY in the environment or in .env "
                 "(get one at https://api.cometapi.com/console/token), or pass api_key=..."
             )
-        register_secret(key)
         self._api_key = key
-        base = base_url or os.environ.get("COMET_BASE_URL") or C.DEFAULT_BASE_URL
+        # This client's own key is hidden in what it raises and logs, and nowhere else: a
+        # visitor's key must never change the messages of another visitor's client.
+        self._redactor = Redactor(key)
+        base = (read_base_url() if base_url is None else base_url).strip()
         if not re.match(r"^https?://[^\s/]+", base):
-            raise InvalidInputError(f"Invalid base URL {base!r}: expected http(s)://host")
+            raise InvalidInputError(
+                f"Invalid base URL {self._redactor.text(base)[:200]!r}: expected http(s)://host"
+            )
         self.base_url = base.rstrip("/")
         self.poll_interval = float(
             poll_interval if poll_interval is not None else C.DEFAULT_POLL_INTERVAL
         )
         self.timeout = float(timeout if timeout is not None else C.DEFAULT_TIMEOUT)
-        if self.poll_interval <= 0 or self.timeout <= 0:
+        if not (self.poll_interval > 0 and self.timeout > 0):
             raise InvalidInputError("poll_interval and timeout must be positive numbers")
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.backoff_base = backoff_base
+        self.durations = durations if durations is not None else DurationMemory()
         self._validator = validator
         self._sleep = sleep
         self._clock = clock
+        self._wall_clock = wall_clock
+        self._created: OrderedDict[str, _Created] = OrderedDict()
+        self._created_lock = threading.Lock()
         self._session = requests.Session()
         # urllib3 retries only connections that were never established: safe even for POST.
         retry = Retry(
@@ -144,22 +168,21 @@ class CometClient:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> CometClient:
-        """Build a client from COMET_API_KEY, COMET_BASE_URL, COMET_POLL_INTERVAL, COMET_TIMEOUT."""
-        settings: dict[str, Any] = {
-            "api_key": os.environ.get("COMET_API_KEY"),
-            "base_url": os.environ.get("COMET_BASE_URL") or None,
+        """A client from AppSettings.from_env(): key, base URL, poll interval and timeout.
+
+        The environment's key is the owner's, so it is also hidden process-wide (in every log
+        record); keyword arguments override any setting.
+        """
+        settings = AppSettings.from_env()
+        register_secret(settings.owner_key)
+        values: dict[str, Any] = {
+            "api_key": settings.owner_key,
+            "base_url": settings.base_url,
+            "poll_interval": settings.poll_interval,
+            "timeout": settings.timeout,
         }
-        for name, env in (("poll_interval", "COMET_POLL_INTERVAL"), ("timeout", "COMET_TIMEOUT")):
-            raw = os.environ.get(env)
-            if raw:
-                try:
-                    settings[name] = float(raw)
-                except ValueError:
-                    raise InvalidInputError(
-                        f"{env} must be a number of seconds, got {raw!r}"
-                    ) from None
-        settings.update(overrides)
-        return cls(**settings)
+        values.update(overrides)
+        return cls(**values)
 
     def __repr__(self) -> str:
         return f"CometClient(base_url={self.base_url!r}, api_key='***')"
@@ -177,35 +200,41 @@ class CometClient:
 
     def create_prediction(self, model: str, input: Mapping[str, Any]) -> Prediction:  # noqa: A002
         """Start a prediction; retried only when the server surely did not act on it."""
-        model = validate_model_id(model)
-        if not isinstance(input, Mapping):
-            raise InvalidInputError(
-                f"input must be a dict of model inputs, got {type(input).__name__}", field="input"
-            )
-        values = dict(input)
-        if self._validator is not None:
-            values = self._validator(model, values)
-        path = f"{C.API_PREFIX}/models/{model}/predictions"
-        for attempt in range(1, C.CREATE_MAX_TRIES + 1):
-            try:
-                body = self._request("POST", path, json={"input": values}, creating=True)
-            except RateLimitError as exc:
-                if attempt == C.CREATE_MAX_TRIES:
-                    raise
-                wait = self._backoff(attempt, exc.retry_after)
-                log.info("Create was rate limited; retrying in %.1f s", wait)
-                self._pause(wait)
-                continue
-            return self._parse_prediction(body)
-        raise AssertionError("unreachable")  # pragma: no cover
+        with self._hiding_secrets():
+            model = validate_model_id(model)
+            if not isinstance(input, Mapping):
+                raise InvalidInputError(
+                    f"input must be a dict of model inputs, got {type(input).__name__}",
+                    field="input",
+                )
+            values = dict(input)
+            if self._validator is not None:
+                values = self._validator(model, values)
+            path = f"{C.API_PREFIX}/models/{model}/predictions"
+            for attempt in range(1, C.CREATE_MAX_TRIES + 1):
+                sent = self._clock()
+                try:
+                    body = self._request("POST", path, json={"input": values}, creating=True)
+                except RateLimitError as exc:
+                    if attempt == C.CREATE_MAX_TRIES:
+                        raise
+                    wait = self._backoff(attempt, exc.retry_after)
+                    self._log(logging.INFO, "Create was rate limited; retrying in %.1f s", wait)
+                    self._pause(wait)
+                    continue
+                prediction = self._parse_prediction(body)
+                self._remember_created(prediction.id, _Created(sent, model, values))
+                return prediction
+            raise AssertionError("unreachable")  # pragma: no cover
 
     def get_prediction(self, prediction_id: str) -> Prediction:
         """Fetch the current state of a prediction once."""
-        prediction_id = validate_prediction_id(prediction_id)
-        body = self._request(
-            "GET", f"{C.API_PREFIX}/predictions/{prediction_id}", prediction_id=prediction_id
-        )
-        return self._parse_prediction(body, prediction_id=prediction_id)
+        with self._hiding_secrets():
+            prediction_id = validate_prediction_id(prediction_id)
+            body = self._request(
+                "GET", f"{C.API_PREFIX}/predictions/{prediction_id}", prediction_id=prediction_id
+            )
+            return self._parse_prediction(body, prediction_id=prediction_id)
 
     # -- waiting --------------------------------------------------------------------------
 
@@ -215,24 +244,78 @@ class CometClient:
         *,
         timeout: float | None = None,
         on_retry: RetryCallback | None = None,
+        expected_seconds: float | None = None,
     ) -> Iterator[Prediction]:
         """Poll until the prediction is terminal, yielding it after every successful poll.
 
-        Failed polls (timeouts, 429, 5xx, garbage, dropped connections) count as still pending
-        and are retried with capped backoff; only the overall deadline ends the wait.
+        Polls follow comet.polling.PollSchedule: sparse until completion is likely, dense
+        around it (expected_seconds, else the durations this client has learned, else the
+        catalogue's typical time). Failed polls (timeouts, 429, 5xx, garbage, dropped
+        connections) count as still pending and are retried with capped backoff or after
+        Retry-After; only the overall deadline (timeout, else the client's) ends the wait.
         """
+        with self._hiding_secrets():
+            yield from self._watch(prediction, timeout, on_retry, expected_seconds)
+
+    def generate(
+        self,
+        model: str,
+        input: Mapping[str, Any],  # noqa: A002
+        **watch_kwargs: Any,
+    ) -> Iterator[Prediction]:
+        """Create a prediction and watch it: yields the created one first, then every poll."""
+        prediction = self.create_prediction(model, input)
+        yield prediction
+        yield from self.watch(prediction, **watch_kwargs)
+
+    def run(self, model: str, input: Mapping[str, Any], **watch_kwargs: Any) -> Prediction:  # noqa: A002
+        """Create, wait, and return the succeeded prediction; raise PredictionFailed otherwise.
+
+        watch_kwargs: timeout, on_retry, expected_seconds (see watch).
+        """
+        last: Prediction | None = None
+        for last in self.generate(model, input, **watch_kwargs):  # noqa: B007
+            pass
+        assert last is not None  # noqa: S101 - generate always yields the created prediction
+        if not last.succeeded:
+            with self._hiding_secrets():
+                raise PredictionFailed(last)
+        return last
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _watch(
+        self,
+        prediction: Prediction | str,
+        timeout: float | None,
+        on_retry: RetryCallback | None,
+        expected_seconds: float | None,
+    ) -> Iterator[Prediction]:
         prediction_id = validate_prediction_id(
             prediction.id if isinstance(prediction, Prediction) else prediction
         )
-        if isinstance(prediction, Prediction) and prediction.done:
-            yield prediction
+        known = prediction if isinstance(prediction, Prediction) else None
+        created = self._created_record(prediction_id)
+        if known is not None and known.done:
+            self._learn(known, created)
+            yield known
             return
         deadline_seconds = self.timeout if timeout is None else float(timeout)
-        started = self._clock()
-        deadline = started + deadline_seconds
+        now = self._clock()
+        deadline = now + deadline_seconds
+        last_status = known.status if known is not None else "unknown"
+        schedule: PollSchedule | None = None
+        born: float | None = None
+        next_at = now  # a prediction this client did not just create is polled at once
+        if created is not None:
+            born = created.sent
+            schedule = self._schedule(created.model, created.input, expected_seconds)
+            next_at = born + schedule.next_poll(now - born)
         failures = 0
-        last_status = prediction.status if isinstance(prediction, Prediction) else "unknown"
         while True:
+            now = self._clock()
+            if next_at > now:
+                self._pause(min(next_at, deadline) - now)
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise CometTimeout(
@@ -241,47 +324,72 @@ class CometClient:
                     f"`python -m comet get {prediction_id}`.",
                     prediction_id=prediction_id,
                 )
+            sent = self._clock()
             try:
                 current = self._poll_once(prediction_id, remaining)
             except _RETRYABLE_POLL_ERRORS as exc:
                 failures += 1
                 wait = self._backoff(failures, getattr(exc, "retry_after", None))
                 wait = max(0.0, min(wait, deadline - self._clock()))
-                log.warning("Poll of %s failed (%s); retrying in %.1f s", prediction_id, exc, wait)
+                exc.hide_secrets(self._redactor)
+                self._log(
+                    logging.WARNING,
+                    "Poll of %s failed (%s); retrying in %.1f s",
+                    prediction_id,
+                    exc,
+                    wait,
+                )
                 if on_retry is not None:
                     on_retry(exc, wait)
-                self._pause(wait)
+                next_at = self._clock() + wait
                 continue
             failures = 0
             last_status = current.status
             yield current
             if current.done:
+                self._learn(current, created)
                 return
-            elapsed = self._clock() - started
-            self._pause(min(self._interval(elapsed), max(0.0, deadline - self._clock())))
+            if born is None:
+                born = self._born(current, sent)
+            if schedule is None:
+                schedule = self._schedule(current.model, current.input, expected_seconds)
+            next_at = born + schedule.next_poll(sent - born)
 
-    def generate(
-        self,
-        model: str,
-        input: Mapping[str, Any],
-        **watch_kwargs: Any,  # noqa: A002
-    ) -> Iterator[Prediction]:
-        """Create a prediction and watch it: yields the created one first, then every poll."""
-        prediction = self.create_prediction(model, input)
-        yield prediction
-        yield from self.watch(prediction, **watch_kwargs)
+    def _schedule(
+        self, model: str, values: Mapping[str, Any], expected_seconds: float | None
+    ) -> PollSchedule:
+        expectation = self.durations.expect(model, values, expected_seconds=expected_seconds)
+        return PollSchedule(expectation, self.poll_interval)
 
-    def run(self, model: str, input: Mapping[str, Any], **watch_kwargs: Any) -> Prediction:  # noqa: A002
-        """Create, wait, and return the succeeded prediction; raise PredictionFailed otherwise."""
-        last: Prediction | None = None
-        for last in self.generate(model, input, **watch_kwargs):  # noqa: B007
-            pass
-        assert last is not None  # noqa: S101 - generate always yields the created prediction
-        if not last.succeeded:
-            raise PredictionFailed(last)
-        return last
+    def _born(self, prediction: Prediction, fallback: float) -> float:
+        """This client's clock reading when the prediction was created (by its created_at)."""
+        created_at = parse_timestamp(prediction.created_at)
+        if created_at is None:
+            return fallback
+        age = self._wall_clock() - created_at
+        return fallback - age if age > 0 else fallback
 
-    # -- internals ------------------------------------------------------------------------
+    def _learn(self, prediction: Prediction, created: _Created | None) -> None:
+        """Remember how long a successful prediction took, for the next schedule."""
+        if not prediction.succeeded:
+            return
+        seconds = prediction_seconds(prediction)
+        if seconds is None and created is not None:
+            seconds = self._clock() - created.sent  # our own observation: a little late
+        model = created.model if created is not None else prediction.model
+        values = created.input if created is not None else prediction.input
+        if seconds is not None and model:
+            self.durations.record(model, seconds, values, prediction_id=prediction.id)
+
+    def _remember_created(self, prediction_id: str, created: _Created) -> None:
+        with self._created_lock:
+            self._created[prediction_id] = created
+            while len(self._created) > C.CREATED_MEMORY:
+                self._created.popitem(last=False)
+
+    def _created_record(self, prediction_id: str) -> _Created | None:
+        with self._created_lock:
+            return self._created.get(prediction_id)
 
     def _poll_once(self, prediction_id: str, remaining: float) -> Prediction:
         read = max(0.5, min(self.read_timeout, remaining))
@@ -292,13 +400,6 @@ class CometClient:
             read_timeout=read,
         )
         return self._parse_prediction(body, prediction_id=prediction_id)
-
-    def _interval(self, elapsed: float) -> float:
-        """Poll at poll_interval, slowing gradually to MAX_POLL_INTERVAL after a long wait."""
-        if elapsed <= C.SLOW_DOWN_AFTER:
-            return self.poll_interval
-        stretched = self.poll_interval * (1 + (elapsed - C.SLOW_DOWN_AFTER) / C.SLOW_DOWN_AFTER)
-        return min(max(self.poll_interval, C.MAX_POLL_INTERVAL), stretched)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Capped exponential backoff with jitter; the server's Retry-After wins when given."""
@@ -315,6 +416,20 @@ class CometClient:
             if left <= 0:
                 return
             self._sleep(min(C.SLEEP_STEP, left))
+
+    @contextlib.contextmanager
+    def _hiding_secrets(self) -> Iterator[None]:
+        """Hide this client's key in any CometError raised inside."""
+        try:
+            yield
+        except CometError as exc:
+            exc.hide_secrets(self._redactor)
+            raise
+
+    def _log(self, level: int, message: str, *args: Any) -> None:
+        """Log a line with this client's own key hidden (the process-wide list has the owner's)."""
+        if log.isEnabledFor(level):
+            log.log(level, "%s", self._redactor.text(message % args))
 
     def _request(
         self,
@@ -357,21 +472,29 @@ class CometClient:
                     "retried so that you do not pay twice."
                 ) from exc
             raise CometConnectionError(
-                f"Could not reach {self.base_url}: {_reason(exc)}", prediction_id=prediction_id
+                f"Could not reach {self.base_url}: {_reason(exc, self._redactor)}",
+                prediction_id=prediction_id,
             ) from exc
         except requests.exceptions.RequestException as exc:
             raise CometConnectionError(
-                f"Request to {self.base_url} failed: {_reason(exc)}", prediction_id=prediction_id
+                f"Request to {self.base_url} failed: {_reason(exc, self._redactor)}",
+                prediction_id=prediction_id,
             ) from exc
         with response:
-            if response.status_code >= 400 or 300 <= response.status_code < 400:
-                raise _error_from_response(response, creating=creating, prediction_id=prediction_id)
+            if response.status_code >= 300:
+                raise APIStatusError.from_response(
+                    response,
+                    creating=creating,
+                    prediction_id=prediction_id,
+                    redactor=self._redactor,
+                )
             try:
                 return response.json()
             except ValueError:
                 raise ServerError(
                     f"{self.base_url} sent a response that is not valid JSON "
-                    f"(HTTP {response.status_code}, {_snippet(response.text)}).",
+                    f"(HTTP {response.status_code}, "
+                    f"{snippet(response.text, redactor=self._redactor)}).",
                     status_code=response.status_code,
                     prediction_id=prediction_id,
                 ) from None
@@ -382,7 +505,7 @@ class CometClient:
         except (ValueError, TypeError, AttributeError):
             raise ServerError(
                 f"{self.base_url} sent a prediction without an id or in an unknown shape: "
-                f"{_snippet(str(body))}",
+                f"{snippet(str(body), redactor=self._redactor)}",
                 prediction_id=prediction_id,
             ) from None
 
@@ -397,7 +520,7 @@ def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
     return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, redactor: Redactor) -> str:
     reason = exc.args[0] if exc.args else exc
     inner = getattr(reason, "reason", None)
     text = str(inner or reason)
@@ -407,92 +530,4 @@ def _reason(exc: Exception) -> str:
         return "the host name could not be resolved (check COMET_BASE_URL and your network)"
     if "RemoteDisconnected" in text or "Connection aborted" in text:
         return "the server closed the connection without answering"
-    return text[:200]
-
-
-def _snippet(text: str, limit: int = 120) -> str:
-    text = " ".join((text or "").split())
-    if not text:
-        return "empty body"
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _parse_retry_after(response: requests.Response, body: Any) -> float | None:
-    header = response.headers.get("Retry-After")
-    candidates = [header]
-    if isinstance(body, dict):
-        candidates.append(body.get("retry_after"))
-        error = body.get("error")
-        if isinstance(error, dict):
-            candidates.append(error.get("retry_after"))
-    for value in candidates:
-        if value is None:
-            continue
-        try:
-            return max(0.0, float(value))
-        except (TypeError, ValueError):
-            continue  # an HTTP-date Retry-After: fall back to backoff
-    return None
-
-
-def _error_message(body: Any, fallback: str) -> str:
-    """Pull the human message out of CometAPI's, Replicate's or an unknown error body."""
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])
-        if isinstance(error, str) and error:
-            return error
-        detail, title = body.get("detail"), body.get("title")
-        if isinstance(detail, list):  # FastAPI-style validation list
-            detail = "; ".join(
-                str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail
-            )
-        if detail and title:
-            return f"{title}: {detail}"
-        if detail or title or body.get("message"):
-            return str(detail or title or body.get("message"))
-    return fallback
-
-
-def _error_from_response(
-    response: requests.Response, *, creating: bool, prediction_id: str | None
-) -> APIStatusError:
-    status = response.status_code
-    try:
-        body: Any = response.json()
-    except ValueError:
-        body = {}
-    fallback = f"HTTP {status} ({_snippet(response.text, 80)})"
-    message = _error_message(body, fallback)
-    kwargs: dict[str, Any] = {"status_code": status, "body": body, "prediction_id": prediction_id}
-    if status in (401, 403):
-        return AuthenticationError(
-            f"CometAPI refused the API key ({status}: {message}). Check COMET_API_KEY.", **kwargs
-        )
-    if status == 404:
-        what = "prediction" if prediction_id else "model or route"
-        return NotFoundError(f"Not found ({what}): {message}", **kwargs)
-    if status in (400, 422):
-        return InvalidInputError(f"CometAPI rejected the input: {message}", **kwargs)
-    if status == 429:
-        retry_after = _parse_retry_after(response, body)
-        wait = f" Try again in {retry_after:.0f} s." if retry_after is not None else ""
-        return RateLimitError(
-            f"Rate limited by CometAPI: {message}.{wait}", retry_after=retry_after, **kwargs
-        )
-    if status >= 500:
-        note = (
-            " The prediction may have been created anyway; it was not retried so that you do "
-            "not pay twice."
-            if creating
-            else ""
-        )
-        return ServerError(f"CometAPI had a server error ({message}).{note}", **kwargs)
-    if 300 <= status < 400:
-        return ServerError(
-            f"Unexpected redirect (HTTP {status}) to {response.headers.get('Location', '?')}: "
-            "check COMET_BASE_URL.",
-            **kwargs,
-        )
-    return APIStatusError(f"CometAPI answered HTTP {status}: {message}", **kwargs)
+    return snippet(text, 200, redactor)

@@ -1,18 +1,35 @@
-"""The error hierarchy: every failure is a CometError with a message a person can act on."""
+"""The error hierarchy, and the one place that turns an HTTP error response into an error.
+
+Every failure is a CometError with a message a person can act on. `APIStatusError.from_response`
+maps a response to its class (like replicate's `ReplicateError.from_response`), following
+CometAPI's own error guide:
+
+- 401 refused the key (`AuthenticationError`); 403 accepted the key but blocked the request,
+  e.g. a model or a field not enabled for it (`PermissionDeniedError`);
+- 400 and 422, and a 5xx whose envelope says `code: invalid_request`, are malformed requests
+  (`InvalidInputError`): never retried, and not reported as a create that may have run;
+- 404 `NotFoundError`; 429 `RateLimitError` with `retry_after`; other 5xx `ServerError`.
+
+Bodies are parsed defensively: CometAPI's `{"error": {"message", "code"}}`, Replicate's
+`{"detail", "title"}`, or anything else (an HTML page from a gateway).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._redact import redact
+from ._redact import Redactor, redact
 
 if TYPE_CHECKING:
+    import requests
+
     from .prediction import Prediction
 
 __all__ = [
     "CometError",
     "APIStatusError",
     "AuthenticationError",
+    "PermissionDeniedError",
     "NotFoundError",
     "InvalidInputError",
     "RateLimitError",
@@ -23,6 +40,9 @@ __all__ = [
     "OutputsIncomplete",
 ]
 
+CONSOLE_URL = "https://api.cometapi.com/console/token"
+_SENTENCE_ENDS = (".", "!", "?", "…")
+
 
 class CometError(Exception):
     """Base of every error this package raises; str() is a human message without secrets."""
@@ -32,9 +52,14 @@ class CometError(Exception):
         self.prediction_id = prediction_id
         super().__init__(self.message)
 
+    def hide_secrets(self, redactor: Redactor) -> None:
+        """Hide a client's own key in this error's message (and body), in place."""
+        self.message = redactor.text(self.message)
+        self.args = (self.message,)
+
 
 class APIStatusError(CometError):
-    """CometAPI answered with an error status."""
+    """CometAPI answered with an error status; code is the envelope's error code, if any."""
 
     def __init__(
         self,
@@ -42,15 +67,37 @@ class APIStatusError(CometError):
         *,
         status_code: int | None = None,
         body: Any = None,
+        code: str | None = None,
         prediction_id: str | None = None,
     ) -> None:
         super().__init__(message, prediction_id=prediction_id)
         self.status_code = status_code
         self.body = body
+        self.code = code
+
+    def hide_secrets(self, redactor: Redactor) -> None:
+        super().hide_secrets(redactor)
+        self.body = redactor.value(self.body)
+
+    @classmethod
+    def from_response(
+        cls,
+        response: requests.Response,
+        *,
+        creating: bool = False,
+        prediction_id: str | None = None,
+        redactor: Redactor | None = None,
+    ) -> APIStatusError:
+        """The error for an error (or redirect) response; secrets are hidden before any cut."""
+        return _from_response(response, creating, prediction_id, redactor or Redactor())
 
 
 class AuthenticationError(APIStatusError):
-    """401/403, or no key at all."""
+    """401 (the key was refused), or no key at all; 403 is the PermissionDeniedError subclass."""
+
+
+class PermissionDeniedError(AuthenticationError):
+    """403: the key was accepted, but this model or an input is not enabled for it."""
 
 
 class NotFoundError(APIStatusError):
@@ -58,7 +105,7 @@ class NotFoundError(APIStatusError):
 
 
 class InvalidInputError(APIStatusError):
-    """400/422 from the API, or input refused locally before anything was sent."""
+    """400/422 (or a 5xx saying invalid_request) from the API, or input refused locally."""
 
     def __init__(self, message: str, *, field: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -74,7 +121,11 @@ class RateLimitError(APIStatusError):
 
 
 class ServerError(APIStatusError):
-    """5xx, or a response that is not what the API documents."""
+    """5xx, or a response that is not what the API documents; retry_after as for a 429."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
 
 
 class CometConnectionError(CometError):
@@ -105,3 +156,152 @@ class OutputsIncomplete(CometError):
         super().__init__(message, prediction_id=prediction_id)
         self.saved = saved
         self.failures = failures
+
+
+# --- parsing error responses ------------------------------------------------------------------
+
+
+def sentence(text: str) -> str:
+    """text ending in exactly one full stop (or its own ?, ! or …), so messages join cleanly."""
+    text = _without_full_stop(text)
+    return text if text.endswith(_SENTENCE_ENDS) else text + "."
+
+
+def _without_full_stop(text: str) -> str:
+    text = text.strip()
+    return text.rstrip(".").rstrip() if not text.endswith("…") else text
+
+
+def snippet(text: str, limit: int = 120, redactor: Redactor | None = None) -> str:
+    """A one-line, redacted, then shortened excerpt of a body, for a message."""
+    text = " ".join((text or "").split())
+    text = (redactor or Redactor()).text(text)  # before cutting: a cut key is no longer found
+    if not text:
+        return "empty body"
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def parse_retry_after(response: requests.Response, body: Any) -> float | None:
+    """Seconds to wait from the Retry-After header or a retry_after field; None if absent."""
+    candidates = [response.headers.get("Retry-After")]
+    if isinstance(body, dict):
+        candidates.append(body.get("retry_after"))
+        error = body.get("error")
+        if isinstance(error, dict):
+            candidates.append(error.get("retry_after"))
+    for value in candidates:
+        if value is None or isinstance(value, bool):
+            continue
+        try:
+            return max(0.0, float(value))
+        except (TypeError, ValueError):
+            continue  # an HTTP-date Retry-After: fall back to backoff
+    return None
+
+
+def _error_code(body: Any) -> str | None:
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    if code is None or isinstance(code, (dict, list)):
+        return None
+    return str(code).strip() or None
+
+
+def _error_message(body: Any) -> str | None:
+    """The human message of CometAPI's, Replicate's or an unknown error body, if it has one."""
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    if isinstance(error, dict):
+        message = str(error.get("message") or "").strip()
+        if message:
+            return message
+        code = _error_code(body)
+        if code:
+            return f"error code {code}"
+    if isinstance(error, str) and error.strip():
+        return error.strip()
+    detail, title = body.get("detail"), body.get("title")
+    if isinstance(detail, list):  # FastAPI-style validation list
+        detail = "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
+    if detail and title:
+        return str(detail) if str(detail).startswith(str(title)) else f"{title}: {detail}"
+    if detail or title or body.get("message"):
+        return str(detail or title or body.get("message"))
+    return None
+
+
+def _from_response(
+    response: requests.Response,
+    creating: bool,
+    prediction_id: str | None,
+    redactor: Redactor,
+) -> APIStatusError:
+    status = response.status_code
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = {}
+    code = _error_code(body)
+    found = _error_message(body)
+    page = found is None and not (isinstance(body, dict) and body)  # HTML, text or nothing
+    if found is not None:
+        plain = redactor.text(found)
+    elif page:
+        plain = snippet(response.text, 80, redactor)
+    else:
+        plain = "no details given"
+    plain = _without_full_stop(plain)
+    detail = sentence(plain)
+    kwargs: dict[str, Any] = {
+        "status_code": status,
+        "body": redactor.value(body),
+        "code": code,
+        "prediction_id": prediction_id,
+    }
+    if status == 401:
+        return AuthenticationError(
+            f"CometAPI refused the API key (HTTP 401): {detail} Check COMET_API_KEY, or the key "
+            f"you entered (keys are at {CONSOLE_URL}).",
+            **kwargs,
+        )
+    if status == 403:
+        return PermissionDeniedError(
+            f"CometAPI accepted the API key but blocked this request (HTTP 403): {detail} This "
+            "model, or one of the inputs sent, is not enabled for this key: check the key's "
+            f"model access in the CometAPI console ({CONSOLE_URL}).",
+            **kwargs,
+        )
+    if status == 404:
+        what = "prediction" if prediction_id else "model or route"
+        return NotFoundError(f"Not found ({what}): {detail}", **kwargs)
+    if status in (400, 422) or (status >= 500 and code == "invalid_request"):
+        # CometAPI answers a malformed request with a 500 and code invalid_request: it is the
+        # request that is wrong, so it is neither retried nor reported as a possible charge.
+        why = f"HTTP {status}, {code}" if code else f"HTTP {status}"
+        return InvalidInputError(f"CometAPI rejected the request ({why}): {detail}", **kwargs)
+    if status == 429:
+        retry_after = parse_retry_after(response, body)
+        wait = f" Try again in {retry_after:.0f} s." if retry_after is not None else ""
+        return RateLimitError(
+            f"Rate limited by CometAPI: {detail}{wait}", retry_after=retry_after, **kwargs
+        )
+    if status >= 500:
+        note = (
+            " The prediction may have been created anyway; it was not retried so that you do "
+            "not pay twice."
+            if creating
+            else ""
+        )
+        inner = f"HTTP {status} ({plain})" if page else f"HTTP {status}: {plain}"
+        return ServerError(
+            f"CometAPI had a server error ({inner}).{note}",
+            retry_after=parse_retry_after(response, body),
+            **kwargs,
+        )
+    if 300 <= status < 400:
+        location = snippet(response.headers.get("Location", "?"), 200, redactor)
+        return ServerError(
+            f"Unexpected redirect (HTTP {status}) to {location}: check COMET_BASE_URL.", **kwargs
+        )
+    return APIStatusError(f"CometAPI answered HTTP {status}: {detail}", **kwargs)

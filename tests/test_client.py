@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 import requests
 import responses
-from conftest import load_fixture
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from comet import CometClient
+from comet._redact import PARTIAL_LEN, Redactor, redact
 from comet.errors import (
+    APIStatusError,
     AuthenticationError,
     CometConnectionError,
     CometTimeout,
     InvalidInputError,
     NotFoundError,
+    PermissionDeniedError,
     PredictionFailed,
     RateLimitError,
     ServerError,
 )
+from comet.settings import SettingsError
+from tests.support import load_fixture
 
 BASE = "https://comet.example"
-KEY = "sk-unit-SECRET-9f8e7d6c"
+KEY = "sk-unit-SECRET-9f8e7d6c"  # never registered process-wide: each test proves its own hiding
+OWNER_KEY = "sk-unit-OWNER-4e5f6a7b"  # from_env registers this one process-wide
 CREATE = f"{BASE}/replicate/v1/models/black-forest-labs/flux-schnell/predictions"
 GET = f"{BASE}/replicate/v1/predictions/q4chw5rey9rmt0cww76t4h3ma4"
 
@@ -200,6 +206,117 @@ def test_non_json_error_pages_map_by_status(client, status, error):
         client.get_prediction("q4chw5rey9rmt0cww76t4h3ma4")
 
 
+# --- CometAPI's error guide --------------------------------------------------------------------
+
+
+@responses.activate
+def test_a_500_saying_invalid_request_is_a_malformed_request_not_a_server_fault(client):
+    # The documented invalid_request envelope, sent with the 500 CometAPI uses for it.
+    responses.post(CREATE, json=load_fixture("error_cometapi_400.json"), status=500)
+    with pytest.raises(InvalidInputError) as info:
+        client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert len(responses.calls) == 1
+    assert info.value.status_code == 500 and info.value.code == "invalid_request"
+    assert "input is required" in str(info.value)
+    assert "may have been created" not in str(info.value)
+    assert "pay twice" not in str(info.value)
+
+
+@responses.activate
+def test_a_poll_answered_invalid_request_is_not_retried(client):
+    responses.get(GET, json=load_fixture("error_cometapi_400.json"), status=500)
+    responses.get(GET, json=_done_body())
+    retries = []
+    with pytest.raises(InvalidInputError):
+        list(client.watch("q4chw5rey9rmt0cww76t4h3ma4", on_retry=lambda e, w: retries.append(e)))
+    assert len(responses.calls) == 1 and retries == []
+
+
+@responses.activate
+def test_a_plain_500_is_still_a_server_error(client):
+    body = {"error": {"message": "upstream failed", "type": "comet_api_error", "code": "500"}}
+    responses.post(CREATE, json=body, status=500)
+    with pytest.raises(ServerError) as info:
+        client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert not isinstance(info.value, InvalidInputError)
+    assert "may have been created" in str(info.value)
+
+
+@responses.activate
+def test_403_means_the_key_was_accepted_but_access_is_blocked(client):
+    body = {"error": {"message": "model flux-2-pro is not allowed for this token", "code": ""}}
+    responses.post(CREATE, json=body, status=403)
+    with pytest.raises(PermissionDeniedError) as info:
+        client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    message = str(info.value)
+    assert isinstance(info.value, AuthenticationError)  # callers catching that still catch it
+    assert "refused the API key" not in message
+    assert "accepted" in message and "not enabled" in message and "console" in message
+    assert "not allowed for this token" in message
+
+
+@responses.activate
+def test_401_still_says_the_key_was_refused(client):
+    responses.post(CREATE, json=load_fixture("error_cometapi_401.json"), status=401)
+    with pytest.raises(AuthenticationError) as info:
+        client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert not isinstance(info.value, PermissionDeniedError)
+    assert "refused the API key" in str(info.value)
+
+
+@responses.activate
+def test_an_envelope_with_an_empty_message_shows_its_code(client):
+    body = {"error": {"message": "", "type": "comet_api_error", "code": "model_not_found"}}
+    responses.get(GET, json=body, status=404)
+    with pytest.raises(NotFoundError) as info:
+        client.get_prediction("q4chw5rey9rmt0cww76t4h3ma4")
+    assert "model_not_found" in str(info.value)
+    assert info.value.code == "model_not_found"
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (429, load_fixture("error_replicate_429.json")),
+        (401, load_fixture("error_cometapi_401.json")),
+        (400, load_fixture("error_cometapi_400.json")),
+        (500, load_fixture("error_cometapi_400.json")),
+        (403, {"error": {"message": "Forbidden.", "code": ""}}),
+        (404, {"detail": "Not found."}),
+        (502, {"error": {"message": "Bad gateway...", "code": ""}}),
+        (503, {"error": {"message": "", "code": ""}}),
+        (418, {"error": {"message": "I am a teapot.", "code": ""}}),
+        (422, {"error": {"message": "Is the prompt empty?", "code": ""}}),
+    ],
+)
+def test_no_message_has_a_doubled_full_stop(client, status, body):
+    responses.get(GET, json=body, status=status)
+    with pytest.raises(APIStatusError) as info:
+        client.get_prediction("q4chw5rey9rmt0cww76t4h3ma4")
+    message = str(info.value)
+    assert not any(stop in message for stop in ("..", "?.", "!.", "…."))
+    assert message.rstrip().endswith((".", "…", "?"))
+
+
+@responses.activate
+def test_errors_parse_themselves_from_a_response():
+    responses.get(GET, json=load_fixture("error_replicate_429.json"), status=429)
+    response = requests.get(GET, timeout=5)
+    error = APIStatusError.from_response(response, prediction_id="abc")
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 5 and error.prediction_id == "abc"
+    assert error.body == load_fixture("error_replicate_429.json")
+
+
+@responses.activate
+def test_a_503_with_retry_after_is_waited_out_exactly(client, clock):
+    responses.get(GET, body="busy", status=503, headers={"Retry-After": "6"})
+    responses.get(GET, json=_done_body())
+    list(client.watch("q4chw5rey9rmt0cww76t4h3ma4"))
+    assert sum(clock.slept) == pytest.approx(6.0, abs=1e-9)
+
+
 @responses.activate
 def test_authentication_error_names_the_variable(client):
     responses.get(GET, json=load_fixture("error_cometapi_401.json"), status=401)
@@ -261,12 +378,6 @@ def test_watch_sleeps_in_short_steps(client, clock):
     assert clock.slept and max(clock.slept) <= 0.1 + 1e-9
 
 
-def test_poll_interval_slows_after_thirty_seconds(client):
-    assert client._interval(10) == 0.5
-    assert 0.5 < client._interval(45) < 2.0
-    assert client._interval(600) == 2.0
-
-
 @responses.activate
 def test_watch_stops_on_authentication_error(client):
     responses.get(GET, json=load_fixture("error_cometapi_401.json"), status=401)
@@ -290,18 +401,108 @@ def test_run_raises_prediction_failed_with_the_api_error(client):
 
 
 @responses.activate
-def test_key_absent_from_repr_errors_and_logs(client, caplog):
+def test_key_absent_from_repr_errors_and_the_clients_own_logs(client, caplog):
     echo = {"error": {"message": f"Invalid token {KEY}"}}
     responses.get(GET, json=echo, status=401)
+    responses.get(GET, body=f"<html>bad gateway for {KEY}</html>", status=502)
+    responses.get(GET, json=_done_body())
     caplog.set_level(logging.DEBUG)
     assert KEY not in repr(client)
     with pytest.raises(AuthenticationError) as info:
         client.get_prediction("q4chw5rey9rmt0cww76t4h3ma4")
-    assert KEY not in str(info.value)
-    assert KEY not in repr(info.value)
-    logging.getLogger("anything.else").warning("leaking %s on purpose", KEY)
-    assert "leaking" in caplog.text
+    assert KEY not in str(info.value) and KEY not in repr(info.value)
+    assert KEY not in json.dumps(info.value.body)
+    list(client.watch("q4chw5rey9rmt0cww76t4h3ma4"))  # the 502 is logged, then retried
+    assert "Poll of" in caplog.text
     assert KEY not in caplog.text
+
+
+def test_a_clients_key_is_not_hidden_process_wide():
+    with CometClient(api_key="num_outputs", base_url=BASE):
+        assert redact("num_outputs must be between 1 and 4") == (
+            "num_outputs must be between 1 and 4"
+        )
+
+
+@responses.activate
+def test_a_visitor_key_that_is_a_common_word_leaves_other_clients_messages_alone(caplog):
+    caplog.set_level(logging.DEBUG)
+    refusal = {"detail": [{"msg": "num_outputs must be between 1 and 4"}]}
+    responses.post(CREATE, json=refusal, status=422)
+    responses.post(CREATE, json=refusal, status=422)
+    with (
+        CometClient(api_key="num_outputs", base_url=BASE, validator=None) as visitor,
+        CometClient(api_key=KEY, base_url=BASE, validator=None) as other,
+    ):
+        with pytest.raises(InvalidInputError) as theirs:
+            visitor.create_prediction("black-forest-labs/flux-schnell", {"num_outputs": 9})
+        with pytest.raises(InvalidInputError) as mine:
+            other.create_prediction("black-forest-labs/flux-schnell", {"num_outputs": 9})
+        logging.getLogger("comet.client").warning("num_outputs is fine here")
+    assert "num_outputs must be between 1 and 4" in str(mine.value)
+    assert "num_outputs" not in str(theirs.value)  # its own key is hidden in its own errors
+    assert "num_outputs is fine here" in caplog.text
+
+
+@responses.activate
+@pytest.mark.parametrize("cut_at", range(4, len(KEY)))
+def test_a_key_echoed_in_a_body_never_survives_a_cut(client, cut_at):
+    # Not JSON, so the message quotes the body cut to 80 characters: the cut falls in the key.
+    page = "x" * (80 - cut_at) + KEY + " and more of the page" * 5
+    responses.get(GET, body=page, status=418, content_type="text/html")
+    with pytest.raises(APIStatusError) as info:
+        client.get_prediction("q4chw5rey9rmt0cww76t4h3ma4")
+    assert KEY[:cut_at] not in str(info.value)
+    assert "***" in str(info.value)
+
+
+@responses.activate
+def test_a_key_echoed_in_a_failed_predictions_error_is_hidden(client):
+    created = load_fixture("create_flux_schnell.json")
+    failed = load_fixture("query_failed.json")
+    failed.update(id=created["id"], error=f"upstream refused token {KEY}")
+    responses.post(CREATE, json=created, status=201)
+    responses.get(GET, json=failed)
+    with pytest.raises(PredictionFailed) as info:
+        client.run("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert KEY not in str(info.value) and "upstream refused token ***" in str(info.value)
+
+
+def test_a_key_in_a_locally_refused_input_is_hidden(clock):
+    def validator(model, values):
+        raise InvalidInputError(f"unknown field {next(iter(values))!r}", field="input")
+
+    with CometClient(api_key=KEY, base_url=BASE, validator=validator) as client:
+        with pytest.raises(InvalidInputError) as info:
+            client.create_prediction("black-forest-labs/flux-schnell", {KEY: 1})
+    assert KEY not in str(info.value) and "unknown field" in str(info.value)
+
+
+@responses.activate
+def test_a_key_the_server_cut_short_is_hidden_too(client):
+    echo = {"error": {"message": f"Invalid token {KEY[:11]}… (request id: 42)", "code": ""}}
+    responses.get(GET, json=echo, status=401)
+    with pytest.raises(AuthenticationError) as info:
+        client.get_prediction("q4chw5rey9rmt0cww76t4h3ma4")
+    assert KEY[:PARTIAL_LEN] not in str(info.value)
+    assert "request id: 42" in str(info.value)
+
+
+def test_a_different_key_that_starts_alike_is_left_alone():
+    redactor = Redactor(KEY)
+    assert redactor.text(f"key {KEY[:12]}… refused") == "key ***… refused"
+    other = KEY[:12] + "ZZZZ-another-key"
+    assert redactor.text(f"key {other} refused") == f"key {other} refused"
+
+
+def test_from_env_hides_the_owners_key_everywhere(monkeypatch, caplog):
+    owner = "sk-OWNER-from-env-7c1d2e"
+    monkeypatch.setenv("COMET_API_KEY", owner)
+    caplog.set_level(logging.DEBUG)
+    with CometClient.from_env():
+        logging.getLogger("anything.else").warning("leaking %s on purpose", owner)
+    assert "leaking" in caplog.text
+    assert owner not in caplog.text
 
 
 def test_missing_key_names_the_variable(monkeypatch):
@@ -311,21 +512,37 @@ def test_missing_key_names_the_variable(monkeypatch):
     assert "COMET_API_KEY" in str(info.value)
 
 
-def test_from_env_reads_all_four_settings(monkeypatch):
+def test_plain_arguments_need_no_environment(monkeypatch):
+    monkeypatch.setenv("COMET_API_KEY", "sk-env-should-not-be-used")
+    monkeypatch.setenv("COMET_BASE_URL", "http://127.0.0.1:9")
+    client = CometClient(api_key=KEY, base_url=BASE, poll_interval=0.3, timeout=9)
+    assert client.base_url == BASE and client._api_key == KEY
+    assert (client.poll_interval, client.timeout) == (0.3, 9)
+
+
+def test_a_missing_argument_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("COMET_API_KEY", KEY)
+    monkeypatch.setenv("COMET_BASE_URL", "http://127.0.0.1:9/")
+    client = CometClient()
+    assert client._api_key == KEY and client.base_url == "http://127.0.0.1:9"
+
+
+def test_from_env_reads_all_four_settings(monkeypatch):
+    monkeypatch.setenv("COMET_API_KEY", OWNER_KEY)
     monkeypatch.setenv("COMET_BASE_URL", "http://127.0.0.1:9/")
     monkeypatch.setenv("COMET_POLL_INTERVAL", "0.25")
     monkeypatch.setenv("COMET_TIMEOUT", "30")
     client = CometClient.from_env()
     assert client.base_url == "http://127.0.0.1:9"
     assert client.poll_interval == 0.25 and client.timeout == 30
-    assert KEY not in repr(client)
+    assert OWNER_KEY not in repr(client)
+    assert CometClient.from_env(timeout=5).timeout == 5  # arguments override
 
 
 def test_from_env_rejects_a_non_numeric_timeout(monkeypatch):
-    monkeypatch.setenv("COMET_API_KEY", KEY)
+    monkeypatch.setenv("COMET_API_KEY", OWNER_KEY)
     monkeypatch.setenv("COMET_TIMEOUT", "ten")
-    with pytest.raises(InvalidInputError) as info:
+    with pytest.raises(SettingsError) as info:
         CometClient.from_env()
     assert "COMET_TIMEOUT" in str(info.value)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -14,6 +15,7 @@ from comet.errors import (
     CometTimeout,
     InvalidInputError,
     NotFoundError,
+    PermissionDeniedError,
     PredictionFailed,
     RateLimitError,
 )
@@ -175,6 +177,38 @@ def test_wrong_key_is_an_authentication_error(client_for):
             )
     assert "COMET_API_KEY" in str(info.value)
     assert "the-WRONG-key-123" not in str(info.value)
+
+
+def test_a_500_invalid_request_on_create_is_an_input_error_not_a_possible_charge(
+    simulator, client_for
+):
+    envelope = {"error": {"message": "field seed is not allowed", "code": "invalid_request"}}
+    simulator.add_fault("create", status=500, body=json.dumps(envelope))
+    with pytest.raises(InvalidInputError) as info:
+        client_for(simulator).run("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert "field seed is not allowed" in str(info.value)
+    assert "may have been created" not in str(info.value)
+    assert len(_creates(simulator)) == 1 and simulator.predictions == {}
+
+
+def test_a_403_on_create_is_blocked_access_not_a_bad_key(simulator, client_for):
+    envelope = {"error": {"message": "", "type": "comet_api_error", "code": "model_disabled"}}
+    simulator.add_fault("create", status=403, body=json.dumps(envelope))
+    with pytest.raises(PermissionDeniedError) as info:
+        client_for(simulator).run("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert "model_disabled" in str(info.value) and "not enabled" in str(info.value)
+    assert "refused the API key" not in str(info.value)
+
+
+def test_a_visitor_key_never_changes_the_owners_client_messages(simulator, client_for):
+    visitor = client_for(simulator, api_key="processing")  # a "key" that is a common word
+    visitor.run("black-forest-labs/flux-schnell", {"prompt": "x"})
+    owner = client_for(simulator, api_key="sk-OWNER-sim-000111", read_timeout=0.3, timeout=0.8)
+    p = owner.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    simulator.add_fault("get", status_value="processing", times=1000)
+    with pytest.raises(CometTimeout) as info:
+        list(owner.watch(p))
+    assert "is still processing" in str(info.value)
 
 
 def test_key_absent_from_repr_errors_and_logs(simulator, client_for, caplog):
