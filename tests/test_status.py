@@ -64,3 +64,10 @@ def test_input_errors_show_the_message():
 def test_unexpected_errors_show_no_details():
     text = friendly_error(RuntimeError("secret internals"))
     assert "secret internals" not in text and "Traceback" not in text
+
+
+def test_a_403_says_access_is_blocked_not_that_the_key_is_bad():
+    from comet.errors import PermissionDeniedError
+
+    text = friendly_error(PermissionDeniedError("model not enabled", status_code=403))
+    assert "blocked" in text and "refused the API key" not in text

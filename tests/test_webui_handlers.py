@@ -16,7 +16,8 @@ import pytest
 from comet import CometClient
 from comet.models import MODELS, get_model
 from comet.settings import AppSettings
-from tests.support import clean_env, run_python
+from comet.simulator import Simulator
+from tests.support import FakeClock, clean_env, run_python, wait_for
 from webui import build_app
 from webui.builder import settings_from_history
 from webui.form import field_param, form_fields
@@ -86,22 +87,84 @@ def test_generate_refuses_a_bad_field_by_name_and_sends_nothing(app, simulator):
     assert simulator.predictions == {}
 
 
-def test_closing_generate_mid_run_releases_the_visitors_slot(tmp_path, simulator):
-    built = build_app(
-        AppSettings(output_dir=tmp_path / "out", poll_interval=0.02, max_concurrent_per_visitor=1),
-        demo_base_url=simulator.base_url,
-    )
+def test_stop_holds_the_visitors_slot_until_the_prediction_ends_and_its_images_are_saved(
+    tmp_path,
+):
+    clock = FakeClock()  # the simulated run ends only when the test moves this clock on
+    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
+        built = build_app(
+            AppSettings(
+                output_dir=tmp_path / "out", poll_interval=0.02, max_concurrent_per_visitor=1
+            ),
+            demo_base_url=sim.base_url,
+        )
+        try:
+            run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
+            next(run)  # Submitting…
+            created = next(run)  # created: the slot is taken
+            prediction_id = created["run_state"]["id"]
+            run.close()  # what Stop does: nobody waits for it in the page any more
+            refused = run_generate(built)[-1]["status"]
+            assert "already have 1 run" in refused  # the stopped run still holds the slot
+            clock.advance(60)  # the prediction finishes on the server
+            history = built.services.history
+            entry = wait_for(
+                lambda: (e := history.get(prediction_id)) and e.files and e,
+                "the background follower to save the stopped run's images",
+            )
+            assert entry.status == "succeeded" and Path(entry.files[0]).is_file()
+            lease = wait_for(
+                lambda: _try_acquire(built, visitor()), "the slot to come back once it ended"
+            )
+            lease.release()
+        finally:
+            built.close()
+
+
+def _try_acquire(app, request):
+    from webui.limits import LimitExceeded
+
     try:
-        simulator.time_scale = 1.0  # a real-length run, so it is still waiting when closed
-        run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
-        next(run)  # Submitting…
-        next(run)  # created: the slot is taken
-        assert "already have 1 run" in run_generate(built)[-1]["status"]
-        run.close()  # what Stop does
-        simulator.time_scale = 0.0
-        assert "Succeeded" in run_generate(built)[-1]["status"]
+        return app.services.limiter.acquire(
+            app.services.identities(request), count_towards_hourly=False
+        )
+    except LimitExceeded:
+        return None
+
+
+def test_a_second_resume_of_a_followed_prediction_is_refused_with_a_message(app):
+    with CometClient(api_key="k-123456", base_url=app.services.demo_base_url) as client:
+        created = client.create_prediction(SCHNELL, {"prompt": "followed"})
+    assert app.services.claim(created.id)  # as a run or a first Resume does
+    updates = list(app.history_handlers.resume(created.id, None, visitor()))
+    assert "already being followed" in updates[-1]["status"]
+    app.services.unclaim(created.id)
+    assert (
+        "Resumed: succeeded"
+        in list(app.history_handlers.resume(created.id, None, visitor()))[-1]["status"]
+    )
+
+
+def test_a_key_typed_in_the_box_is_used_without_pressing_use_this_key(tmp_path, simulator):
+    settings = AppSettings(
+        output_dir=tmp_path / "o", base_url=simulator.base_url, poll_interval=0.02
+    )
+    app = build_app(settings, demo_base_url="http://127.0.0.1:9")  # never the demo
+    try:
+        updates = run_generate(app, typed_key=" sk-typed-123456 ")
     finally:
-        built.close()
+        app.close()
+    assert "Succeeded" in updates[-1]["status"]
+    assert "demo placeholder" not in updates[-1]["status"]  # the visitor's key, not the demo
+    [create] = [r for r in simulator.received if r.method == "POST"]
+    assert create.headers["Authorization"] == "Bearer sk-typed-123456"
+
+
+def test_a_typed_key_that_cannot_be_a_key_is_refused_without_echoing_it(app, simulator):
+    updates = run_generate(app, typed_key="sk-with a space")
+    assert "not a CometAPI key" in updates[-1]["status"]
+    assert "with a space" not in updates[-1]["status"]
+    assert simulator.received == []
 
 
 def test_stop_says_what_happened_to_the_prediction(app):

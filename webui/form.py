@@ -13,6 +13,7 @@ from comet.errors import InvalidInputError
 from comet.models import MODELS, Field, ModelSpec, coerce_value, get_model
 
 from .inputs import build_input, resolve_image_field
+from .widgets import checked_dropdown, checked_slider
 
 __all__ = [
     "ModelForm",
@@ -77,14 +78,14 @@ def _widget(spec: ModelSpec, field: Field) -> gr.components.Component:
     """A form widget that fits one field: dropdown, checkbox, slider or number."""
     common = {"label": field.label, "info": field.help, "elem_id": field_param(spec, field)}
     if field.kind == "enum":
-        return gr.Dropdown(choices=list(field.choices), value=field.default, **common)
+        return checked_dropdown(choices=list(field.choices), value=field.default, **common)
     if field.kind == "bool":
         return gr.Checkbox(value=bool(field.default), **common)
     if field.kind in ("int", "float"):
         has_range = field.minimum is not None and field.maximum is not None
         if has_range and field.default is not None:
             step = field.step or (1 if field.kind == "int" else 0.01)
-            return gr.Slider(
+            return checked_slider(
                 minimum=field.minimum,
                 maximum=field.maximum,
                 step=step,

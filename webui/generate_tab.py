@@ -16,6 +16,7 @@ from comet.models import get_model
 
 from .form import ModelForm, model_info, model_key
 from .inputs import MAX_PROMPT_CHARS, request_preview
+from .keys import resolve_visitor_key
 from .limits import LimitExceeded
 from .placeholders import shape_of, waiting_image
 from .run_loop import follow_run
@@ -63,6 +64,7 @@ class GenerateTab:
             **common,
             "extra_input": self.c["extra_input"],
             "visitor_key": visitor_key,
+            "typed_key": self.key_panel["key_box"],
             **self.form.components,
         }
 
@@ -165,24 +167,34 @@ class GenerateHandlers:
         randomize_seed: bool = True,
         extra_input: str = "",
         visitor_key: str | None = None,
+        typed_key: str | None = None,
         request: gr.Request = None,
         **fields: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Run one prediction, yielding status updates, then the saved images and seed."""
+        """Run one prediction, yielding status updates, then the saved images and seed.
+
+        A key typed in the API key box is used even if "Use this key" was not pressed.
+        """
         run: dict[str, Any] = {"id": None, "done": False}
         model = (model or DEFAULT_MODEL).strip()
         spec = get_model(model)
         shape = shape_of(model, fields, model_key(spec)) if spec else shape_of(model, {}, "")
         waiting = [(waiting_image(*shape), "Generating…")]
         yield {"status": "Submitting…", "run_state": run, "gallery": waiting}
-        backend: list[Backend] = []  # filled by the job once it has chosen one
-        job = self._job(
-            prompt, model, seed, randomize_seed, extra_input, visitor_key, request, fields, backend
-        )
+        form = {
+            "prompt": prompt,
+            "model": model,
+            "seed": seed,
+            "randomize_seed": randomize_seed,
+            "extra_input": extra_input,
+            "fields": fields,
+        }
+        chosen: list[Backend] = []  # filled by the job once it has chosen one
+        job = self._job(form, visitor_key, typed_key, request, chosen)
         views = follow_run(
             job,
             describe_success=lambda final, elapsed: _describe_success(
-                final, elapsed, demo=bool(backend) and backend[0].demo
+                final, elapsed, demo=bool(chosen) and chosen[0].demo
             ),
         )
         for view in views:
@@ -198,45 +210,63 @@ class GenerateHandlers:
 
     def _job(
         self,
-        prompt: str,
-        model: str,
-        seed: Any,
-        randomize_seed: bool,
-        extra_input: str,
+        form: dict[str, Any],
         visitor_key: str | None,
+        typed_key: str | None,
         request: gr.Request | None,
-        fields: dict[str, Any],
         chosen: list[Backend],
     ) -> Iterator[JobUpdate]:
-        """Set-up, the job itself and clean-up, as one generator the run loop can close."""
+        """Set-up, the job and clean-up, as one generator the run loop can close.
+
+        Closed before the images are saved (Stop), it hands the prediction to a background
+        follower, which saves them to History and holds the visitor's slot until it is done.
+        """
         services = self.services
-        lease = client = None
+        lease = client = last = None
+        handed_off = False
         try:
-            backend = services.choose_backend(visitor_key)
+            backend = services.choose_backend(resolve_visitor_key(typed_key, visitor_key))
+            # The slot first: uploads are decoded only for a visitor within their limits.
+            lease = services.limiter.acquire(
+                services.identities(request), count_towards_hourly=False
+            )
             values = self.form.collect_input(
-                prompt, model, seed, randomize_seed, extra_input, fields, allow_http=backend.demo
+                form["prompt"],
+                form["model"],
+                form["seed"],
+                form["randomize_seed"],
+                form["extra_input"],
+                form["fields"],
             )
             self._check_image_count(values, backend)
-            lease = services.limiter.acquire(
-                services.identities(request), count_towards_hourly=backend.owner_pays
-            )
+            if backend.owner_pays:
+                services.limiter.charge(lease)  # only a checked input spends the hour
             client = services.client(backend)
             chosen.append(backend)
-            yield from start_job(
+            for update in start_job(
                 client,
-                model,
+                form["model"],
                 values,
                 output_dir=services.output_dir,
                 history=services.history,
                 owner=services.owner_of(request),
                 source="demo" if backend.demo else "app",
-            )
+            ):
+                if last is None:
+                    services.claim(update.prediction.id)
+                last = update
+                yield update
+        except GeneratorExit:
+            if last is not None and last.stage != "saved":
+                services.follow_in_background(client, last.prediction.id, lease)
+                handed_off = True
+            raise
         finally:
             # Keep clean-up instant: on Stop this runs on the server's event loop.
-            if lease is not None:
-                lease.release()
-            if client is not None:
-                client.close()
+            if not handed_off:
+                _clean_up(lease, client)
+                if last is not None:
+                    services.unclaim(last.prediction.id)
 
     def _check_image_count(self, values: dict[str, Any], backend: Backend) -> None:
         limit = self.services.settings.max_images_per_run
@@ -264,6 +294,7 @@ class GenerateHandlers:
         randomize_seed: bool = True,
         extra_input: str = "",
         visitor_key: str | None = None,
+        typed_key: str | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
         """The JSON body and curl command Generate would send now."""
@@ -282,6 +313,13 @@ class GenerateHandlers:
         if seed_used is None:
             return {}
         return {"seed": seed_used, "randomize_seed": False}
+
+
+def _clean_up(lease: Any, client: Any) -> None:
+    if lease is not None:
+        lease.release()
+    if client is not None:
+        client.close()
 
 
 def _describe_success(final: JobUpdate, elapsed: float, *, demo: bool) -> str:

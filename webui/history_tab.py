@@ -15,8 +15,9 @@ from comet.errors import InvalidInputError
 from comet.history import HistoryEntry, _parse_time
 from comet.jobs import JobUpdate, follow_job
 
+from .limits import LimitExceeded
 from .run_loop import follow_run
-from .services import Services
+from .services import Backend, Services
 from .status import shown
 from .wiring import by_name
 
@@ -270,16 +271,27 @@ class HistoryHandlers:
     def _resume_job(
         self, prediction_id: str, visitor_key: str | None, request: gr.Request | None
     ) -> Iterator[JobUpdate]:
+        """Resume within the visitor's limits, once per prediction at a time."""
         services = self.services
-        client = None
+        lease = client = None
+        claimed = False
         try:
             if not prediction_id:
                 raise InvalidInputError("Enter a prediction id to resume.", field="id")
             entry = services.history.get(prediction_id)
             owner = services.owner_of(request)
-            if entry is not None and services.settings.shared and entry.owner != owner:
-                raise InvalidInputError("That prediction belongs to another visitor.")
-            client = services.client(services.choose_backend(visitor_key))
+            backend = services.choose_backend(visitor_key)
+            _check_may_resume(services, entry, owner, backend)
+            lease = services.limiter.acquire(
+                services.identities(request), count_towards_hourly=False
+            )
+            if not services.claim(prediction_id):
+                raise LimitExceeded(
+                    f"Prediction `{prediction_id}` is already being followed here (a run or "
+                    "another Resume): its images will appear in History when it finishes."
+                )
+            claimed = True
+            client = services.client(backend)
             if entry is None:
                 # an id from elsewhere (CLI, another machine): record it as soon as we see it
                 first = client.get_prediction(prediction_id)
@@ -290,6 +302,25 @@ class HistoryHandlers:
         finally:
             if client is not None:
                 client.close()
+            if lease is not None:
+                lease.release()
+            if claimed:
+                services.unclaim(prediction_id)
+
+
+def _check_may_resume(
+    services: Services, entry: HistoryEntry | None, owner: str | None, backend: Backend
+) -> None:
+    """On a shared app, the owner's key resumes only this app's runs, each visitor their own."""
+    if not services.settings.shared:
+        return
+    if entry is not None and entry.owner != owner:
+        raise InvalidInputError("That prediction belongs to another visitor.")
+    if entry is None and backend.owner_pays:
+        raise InvalidInputError(
+            "Only predictions made in this app can be resumed here. To resume one made "
+            "elsewhere, enter your own CometAPI key under **API key**."
+        )
 
 
 def _describe_resumed(final: JobUpdate, elapsed: float) -> str:

@@ -9,6 +9,8 @@ from typing import Any
 
 import gradio as gr
 
+from comet.errors import InvalidInputError
+
 from .keyseal import open_key, seal_key
 from .services import Services
 from .wiring import by_name
@@ -21,6 +23,23 @@ BROWSER_KEY_STORAGE = "comet-flux-visitor-key"
 NO_REMEMBERED_KEY = "none"
 MAX_KEY_CHARS = 200
 KEY_OUTPUTS = ("visitor_key", "key_box", "remembered_key", "key_note", "banner")
+
+
+def check_key(typed: str | None) -> str:
+    """A typed key, stripped; refuses what cannot be a key (without echoing it)."""
+    key = (typed or "").strip()
+    if any(c.isspace() for c in key) or len(key) > MAX_KEY_CHARS:
+        raise InvalidInputError(
+            "The API key box holds something that is not a CometAPI key (spaces, or too "
+            "long). Fix it or clear the box.",
+            field="api_key",
+        )
+    return key
+
+
+def resolve_visitor_key(typed: str | None, session_key: str | None) -> str | None:
+    """The key a run uses: one typed in the box now, else the one set for this session."""
+    return check_key(typed) or session_key or None
 
 
 class KeyPanel:
@@ -74,11 +93,12 @@ class KeyHandlers:
 
     def set_key(self, typed: str, remember: bool) -> dict[str, Any]:
         """Use a typed key for this session; remember a sealed copy when asked."""
-        key = (typed or "").strip()
+        try:
+            key = check_key(typed)
+        except InvalidInputError:
+            return {"key_box": "", "key_note": "That does not look like an API key."}
         if not key:
             return {"key_box": "", "key_note": "Enter a key first."}
-        if any(c.isspace() for c in key) or len(key) > MAX_KEY_CHARS:
-            return {"key_box": "", "key_note": "That does not look like an API key."}
         stored = seal_key(key, self.services.key_secret) if remember else NO_REMEMBERED_KEY
         note = "Your key is set for this browser session" + (
             " and remembered in this browser, sealed so that only this server can read it "

@@ -61,23 +61,34 @@ class RunLimiter:
                         f"You already have {self._running[key]} runs in progress (the limit is "
                         f"{self.max_concurrent}). Wait for one to finish, then try again."
                     )
-            if count_towards_hourly and self.max_runs_per_hour > 0:
-                for key in keys:
-                    starts = self._starts[key]
-                    while starts and now - starts[0] >= self.window:
-                        starts.popleft()
-                    if len(starts) >= self.max_runs_per_hour:
-                        wait = self.window - (now - starts[0])
-                        raise LimitExceeded(
-                            f"You have used this app's {self.max_runs_per_hour} runs for this "
-                            f"hour. Try again in {_minutes(wait)}, or enter your own CometAPI "
-                            "key to run without this limit."
-                        )
-                for key in keys:
-                    self._starts[key].append(now)
+            if count_towards_hourly:
+                self._charge_hour(keys, now)
             for key in keys:
                 self._running[key] += 1
         return Lease(self, keys)
+
+    def charge(self, lease: Lease) -> None:
+        """Count a run held by `lease` towards the hourly limit (after its input was checked)."""
+        with self._lock:
+            self._charge_hour(lease.keys, self._clock())
+
+    def _charge_hour(self, keys: tuple[str, ...], now: float) -> None:
+        """Refuse when any identity has used its hour, else count one run for each (locked)."""
+        if self.max_runs_per_hour <= 0:
+            return
+        for key in keys:
+            starts = self._starts[key]
+            while starts and now - starts[0] >= self.window:
+                starts.popleft()
+            if len(starts) >= self.max_runs_per_hour:
+                wait = self.window - (now - starts[0])
+                raise LimitExceeded(
+                    f"You have used this app's {self.max_runs_per_hour} runs for this hour. "
+                    f"Try again in {_minutes(wait)}, or enter your own CometAPI key to run "
+                    "without this limit."
+                )
+        for key in keys:
+            self._starts[key].append(now)
 
     def _release(self, keys: tuple[str, ...]) -> None:
         with self._lock:

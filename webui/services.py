@@ -4,6 +4,7 @@ One `Services` object per app, passed to every part: nothing here is global, and
 created on disk until a run (or a page) first asks for the history.
 """
 
+import logging
 import re
 import secrets
 import threading
@@ -15,12 +16,17 @@ from pathlib import Path
 import gradio as gr
 
 from comet import CometClient
-from comet.errors import InvalidInputError
+from comet._redact import register_secret
+from comet.durations import DurationMemory, seed_from_history
+from comet.errors import CometError, InvalidInputError
 from comet.history import History
+from comet.jobs import follow_job
 from comet.settings import AppSettings
 
-from .limits import RunLimiter
+from .limits import Lease, RunLimiter
 from .visitors import visitor_identities
+
+log = logging.getLogger("webui.services")
 
 DEMO_KEY = "demo-mode-no-key"  # the simulator needs a non-empty Bearer token
 MAX_SESSIONS = 50_000  # page sessions remembered for their visitor id, oldest forgotten first
@@ -61,6 +67,11 @@ class Services:
         self._demo_base_url = demo_base_url
         self._lock = threading.RLock()
         self._session_owners: OrderedDict[str, str] = OrderedDict()
+        self._following: set[str] = set()  # prediction ids a run or Resume is waiting for
+        # How long each model takes, learned by every run's client and seeded from History.
+        self.durations = DurationMemory()
+        # The owner's key is hidden in every message and log line of this process.
+        register_secret(settings.owner_key)
 
     # -- history, opened on first use ----------------------------------------------------
 
@@ -74,12 +85,54 @@ class Services:
         with self._lock:
             history = History.in_directory(self.output_dir)
             history.abandon_unfinished(source="demo", reason=DEMO_GONE)
+            seed_from_history(self.durations, history)  # polls land near the usual end
             return history
 
     def close(self) -> None:
         """Close the history if it was ever opened."""
         if "history" in self.__dict__:
             self.history.close()
+
+    # -- predictions being followed ------------------------------------------------------
+
+    def claim(self, prediction_id: str) -> bool:
+        """Mark a prediction as followed; False when a run or Resume already follows it."""
+        with self._lock:
+            if prediction_id in self._following:
+                return False
+            self._following.add(prediction_id)
+            return True
+
+    def unclaim(self, prediction_id: str | None) -> None:
+        with self._lock:
+            self._following.discard(prediction_id)
+
+    def follow_in_background(
+        self, client: CometClient, prediction_id: str, lease: Lease | None
+    ) -> threading.Thread:
+        """Keep following a prediction nobody waits for any more (Stop): its images are
+        saved to History, and the visitor's slot is held until it is finished.
+        """
+
+        def follow() -> None:
+            try:
+                for _ in follow_job(
+                    client, prediction_id, output_dir=self.output_dir, history=self.history
+                ):
+                    pass
+            except CometError as exc:
+                log.info("Stopped following %s: %s", prediction_id, exc.message)
+            except Exception:
+                log.exception("Following %s in the background failed", prediction_id)
+            finally:
+                client.close()
+                if lease is not None:
+                    lease.release()
+                self.unclaim(prediction_id)
+
+        thread = threading.Thread(target=follow, name=f"follow-{prediction_id}", daemon=True)
+        thread.start()
+        return thread
 
     # -- who a visitor is -----------------------------------------------------------------
 
@@ -149,6 +202,7 @@ class Services:
             base_url=backend.base_url,
             poll_interval=self.settings.poll_interval,
             timeout=self.settings.timeout,
+            durations=self.durations,
             # The form validated through the catalogue, extra JSON included; the client's
             # own check knows no extra JSON and would refuse the fields it adds.
             validator=None,

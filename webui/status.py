@@ -11,6 +11,7 @@ from comet.errors import (
     CometTimeout,
     InvalidInputError,
     NotFoundError,
+    PermissionDeniedError,
     PredictionFailed,
     RateLimitError,
     ServerError,
@@ -97,6 +98,12 @@ def _wait(error: CometError) -> str:
 
 # First match wins: subclasses before their bases.
 _TEMPLATES: tuple[tuple[type[CometError], str], ...] = (
+    (
+        PermissionDeniedError,
+        "**CometAPI blocked this request.** The key was accepted, but this model or one of "
+        "its inputs is not enabled for it: check the model's access in your CometAPI "
+        "console. ({message})",
+    ),
     (
         AuthenticationError,
         "**CometAPI refused the API key.** Check `COMET_API_KEY` (in `.env` or the Space's "
