@@ -500,8 +500,12 @@ class CometClient:
                 ) from None
 
     def _parse_prediction(self, body: Any, *, prediction_id: str | None = None) -> Prediction:
+        """The body as a Prediction; text a model echoes (error, logs) never holds a key."""
         try:
-            return Prediction.from_json(body)
+            prediction = Prediction.from_json(body)
+            prediction.error = self._redactor.text(prediction.error) if prediction.error else None
+            prediction.logs = self._redactor.text(prediction.logs)
+            return prediction
         except (ValueError, TypeError, AttributeError):
             raise ServerError(
                 f"{self.base_url} sent a prediction without an id or in an unknown shape: "

@@ -559,3 +559,21 @@ def test_every_request_has_connect_and_read_timeouts(client, monkeypatch):
         client.get_prediction("abc")
     connect, read = seen["timeout"]
     assert 0 < connect <= 10 and 0 < read <= 20
+
+
+@responses.activate
+def test_a_models_error_or_log_echoing_the_key_is_redacted_before_anyone_sees_it():
+    key = "sk-visitor-echoed-123456"
+    responses.get(
+        "http://127.0.0.1:9/replicate/v1/predictions/abc",
+        json={
+            "id": "abc",
+            "status": "failed",
+            "error": f"bad auth header Bearer {key[:12]}… for this model",
+            "logs": f"using key {key}\nstep 1",
+        },
+    )
+    with CometClient(api_key=key, base_url="http://127.0.0.1:9") as client:
+        prediction = client.get_prediction("abc")
+    assert key not in prediction.logs and key[:12] not in prediction.error
+    assert "step 1" in prediction.logs and "for this model" in prediction.error

@@ -363,9 +363,8 @@ def test_the_output_folder_is_not_served_by_path(simulator, owner_app, client, t
     assert response.status_code == 200  # documented: served to whoever knows the path
 
 
-def test_launch_options_serve_the_output_folder_only_when_gradio_needs_it(tmp_path, monkeypatch):
-    inside = AppSettings(output_dir=tmp_path / "outputs")
-    options = launch_options(inside)
+def test_launch_options_never_serve_the_output_folder_by_path(tmp_path):
+    options = launch_options(AppSettings(output_dir=tmp_path / "outputs"))
     assert options["allowed_paths"] == []
     db = (tmp_path / "outputs").resolve() / "history.sqlite3"
     assert set(options["blocked_paths"]) == {
@@ -373,13 +372,94 @@ def test_launch_options_serve_the_output_folder_only_when_gradio_needs_it(tmp_pa
     }
     assert options["run_history"] is False and options["share"] is False
 
-    # An output folder outside the working directory and the temp dir (e.g. /data on a Space)
-    # must be listed, or Gradio refuses to show its images; the database stays blocked.
+
+def test_an_output_folder_outside_cwd_and_temp_shows_images_but_is_never_served_by_path(
+    simulator, launch_app, client, tmp_path, monkeypatch
+):
+    """Like /data on a Space: the page gets copies through Gradio's cache, never the folder."""
     (tmp_path / "cwd").mkdir()
     (tmp_path / "tmp").mkdir()
     monkeypatch.chdir(tmp_path / "cwd")
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
-    outside = AppSettings(output_dir=tmp_path / "data")
-    options = launch_options(outside)
-    assert options["allowed_paths"] == [str((tmp_path / "data").resolve())]
-    assert str((tmp_path / "data").resolve() / "history.sqlite3") in options["blocked_paths"]
+    data = tmp_path / "data"
+    settings = AppSettings(
+        base_url=simulator.base_url, owner_key=OWNER_KEY, output_dir=data, poll_interval=0.02
+    )
+    app, url = launch_app(settings)
+    status, gallery, _ = generate(client(url))
+    assert status.startswith("**Succeeded"), status
+    [item] = gallery
+    entry = app.services.history.list(limit=1)[0]
+    [saved] = entry.files
+    assert Path(saved).parent == data.resolve()
+    assert Path(item["image"]).read_bytes() == Path(saved).read_bytes()
+    for path in data.iterdir():
+        response = requests.get(f"{url}gradio_api/file={path.resolve()}", timeout=10)
+        assert response.status_code == 403, (path.name, response.status_code)
+
+
+# -- who a visitor is behind a Space's proxy ----------------------------------------------------
+
+
+def _request(session: str, peer: str, forwarded: str = ""):
+    from types import SimpleNamespace
+
+    headers = {"x-forwarded-for": forwarded} if forwarded else {}
+    return SimpleNamespace(
+        session_hash=session, client=SimpleNamespace(host=peer), headers=headers, username=None
+    )
+
+
+def test_behind_a_trusted_proxy_the_visitor_is_the_address_the_proxy_appended():
+    from webui.visitors import visitor_identities
+
+    proxy = "10.0.0.7"  # every visitor arrives from the Space's proxy
+    first = visitor_identities(_request("s1", proxy, "203.0.113.5"), trusted_hops=1)
+    second = visitor_identities(_request("s2", proxy, "203.0.113.6"), trusted_hops=1)
+    assert "ip:203.0.113.5" in first and "ip:203.0.113.6" in second
+    assert f"ip:{proxy}" not in first + second
+    # a visitor can prepend entries of their own, never the one the proxy adds last
+    spoofed = visitor_identities(_request("s3", proxy, "203.0.113.6, 203.0.113.5"), trusted_hops=1)
+    assert "ip:203.0.113.5" in spoofed and "ip:203.0.113.6" not in spoofed
+    # without a trusted proxy the header is ignored and the peer counts
+    direct = visitor_identities(_request("s4", "198.51.100.9", "203.0.113.6"), trusted_hops=0)
+    assert "ip:198.51.100.9" in direct and "ip:203.0.113.6" not in direct
+
+
+def test_two_visitors_behind_one_proxy_each_get_their_own_limits(launch_app, tmp_path):
+    from tests.support import FakeClock, wait_for
+
+    clock = FakeClock()  # the first visitor's run stays in progress until the clock moves
+    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
+        settings = AppSettings(
+            base_url=sim.base_url,
+            owner_key=OWNER_KEY,
+            output_dir=tmp_path / "outputs",
+            poll_interval=0.02,
+            shared=True,
+            trusted_proxy_hops=1,
+            max_concurrent_per_visitor=1,
+        )
+        _, url = launch_app(settings)
+
+        def visitor(forwarded: str) -> Client:
+            return Client(url, verbose=False, headers={"X-Forwarded-For": forwarded})
+
+        first, second, first_again = (
+            visitor("203.0.113.5"),
+            visitor("203.0.113.6"),
+            visitor("203.0.113.6, 203.0.113.5"),  # a new session, same visitor, spoof prefix
+        )
+        try:
+            job = first.submit(prompt="a long one", model=SCHNELL, api_name="/generate")
+            wait_for(lambda: sim.predictions, "the first visitor's prediction")
+            refused = first_again.predict(prompt="x", model=SCHNELL, api_name="/generate")[0]
+            assert "already have 1 run" in refused
+            other = second.submit(prompt="y", model=SCHNELL, api_name="/generate")
+            wait_for(lambda: len(sim.predictions) == 2, "the second visitor's prediction")
+            clock.advance(60)  # both runs, in progress side by side, finish on the server
+            assert other.result()[0].startswith("**Succeeded")
+            assert job.result()[0].startswith("**Succeeded")
+        finally:
+            for api in (first, second, first_again):
+                api.close()

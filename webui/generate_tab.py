@@ -201,7 +201,7 @@ class GenerateHandlers:
             run = {"id": view.prediction_id or run["id"], "done": view.done}
             update: dict[str, Any] = {"status": view.status, "run_state": run}
             if view.files is not None:
-                update["gallery"] = view.files
+                update["gallery"] = self.services.shown(view.files)
             if view.done and not view.failed:
                 update["seed_used"] = view.seed
             elif view.failed:

@@ -4,7 +4,6 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from datetime import timezone, tzinfo
-from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -159,7 +158,7 @@ class HistoryHandlers:
             )
         summary = f"**{len(entries)}** prediction(s)" if entries else "No predictions yet."
         return {
-            "history_gallery": [(_thumbnail(e), _caption(e, browser_tz)) for e in entries],
+            "history_gallery": [(self._thumbnail(e), _caption(e, browser_tz)) for e in entries],
             "history_ids": [e.id for e in entries],
             "history_note": note,
             "history_summary": summary,
@@ -200,7 +199,13 @@ class HistoryHandlers:
         """Details of the entry picked in the list."""
         index = evt.index if isinstance(evt.index, int) else (evt.index or [0])[0]
         prediction_id = ids[index] if ids and 0 <= index < len(ids) else None
-        return self.details(self.find(prediction_id, request), browser_tz)
+        details = self.details(self.find(prediction_id, request), browser_tz)
+        details["detail_gallery"] = self.services.shown(details["detail_gallery"])
+        return details
+
+    def _thumbnail(self, entry: HistoryEntry) -> str:
+        saved = next((f for f in entry.files if Path(f).exists()), None)
+        return self.services.shown([saved])[0] if saved else _pending_thumbnail()
 
     @staticmethod
     def details(entry: HistoryEntry | None, browser_tz: str | None = None) -> dict[str, Any]:
@@ -265,7 +270,7 @@ class HistoryHandlers:
         for view in follow_run(job, describe_success=_describe_resumed):
             update: dict[str, Any] = {"status": view.status}
             if view.files is not None:
-                update["gallery"] = view.files
+                update["gallery"] = self.services.shown(view.files)
             yield update
 
     def _resume_job(
@@ -357,11 +362,6 @@ def _zone(name: str | None) -> tzinfo | None:
         return None
 
 
-def _thumbnail(entry: HistoryEntry) -> str:
-    return next((f for f in entry.files if Path(f).exists()), None) or _pending_thumbnail()
-
-
-@cache
 def _pending_thumbnail() -> str:
     """A small grey square for entries that have no image (yet), made on first need."""
     from PIL import Image, ImageDraw

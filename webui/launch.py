@@ -1,8 +1,6 @@
 """How the app is launched: Gradio's launch() options, logging, and what the terminal says."""
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +31,11 @@ document.addEventListener("keydown", (event) => {
 def launch_options(settings: AppSettings) -> dict[str, Any]:
     """launch() arguments: Gradio's own env vars for host/port, no run history, no share."""
     output_dir = Path(settings.output_dir).resolve()
-    # Gradio copies every image it shows into its cache and serves the copy; allowed_paths
-    # would also serve the folder itself, by path, to anyone: JSON sidecars, other visitors'
-    # images. Only list it when Gradio could not show images from it otherwise.
-    served_anyway = any(
-        output_dir.is_relative_to(Path(base).resolve())
-        for base in (os.getcwd(), tempfile.gettempdir())
-    )
     return {
-        "allowed_paths": [] if served_anyway else [str(output_dir)],
-        # The history database (and SQLite's side files) must never be served, even when
-        # the folder is allowed so that the gallery can show saved images from anywhere.
+        # Never serve the output folder by path: Gradio serves the copies it caches of what the
+        # app shows (Services.shown() hands it copies from a folder outside its reach).
+        "allowed_paths": [],
+        # The history database (and SQLite's side files) must never be served either.
         "blocked_paths": [
             str(output_dir / f"history.sqlite3{suffix}")
             for suffix in ("", "-wal", "-shm", "-journal")

@@ -5,7 +5,6 @@ the moment Generate is pressed. Files are drawn on first need, once per shape.
 """
 
 import tempfile
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,6 @@ def shape_of(model: str, fields: dict[str, Any], param_prefix: str) -> tuple[int
     return _scaled(a, b) if a > 0 and b > 0 else (LONG_SIDE, LONG_SIDE)
 
 
-@cache
 def waiting_image(width: int, height: int) -> str:
     """A quiet grey picture of that shape, saved once in the temp folder."""
     from PIL import Image, ImageDraw

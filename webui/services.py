@@ -5,8 +5,11 @@ created on disk until a run (or a page) first asks for the history.
 """
 
 import logging
+import os
 import re
 import secrets
+import shutil
+import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -92,6 +95,22 @@ class Services:
         """Close the history if it was ever opened."""
         if "history" in self.__dict__:
             self.history.close()
+
+    # -- what the page may show ---------------------------------------------------------
+
+    def shown(self, paths: list[str]) -> list[str]:
+        """Saved files as the page may show them.
+
+        Gradio shows only files under the working or temp folder, and serves whatever
+        `allowed_paths` lists by path to anyone. An output folder elsewhere (e.g. /data on a
+        Space) is therefore never listed: its files are linked (or copied) into a private temp
+        folder, and Gradio caches and serves only those copies.
+        """
+        if _servable(self.output_dir):
+            return [str(p) for p in paths]
+        folder = Path(tempfile.gettempdir()) / "comet-flux-shown"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return [_linked_copy(Path(p), folder) for p in paths]
 
     # -- predictions being followed ------------------------------------------------------
 
@@ -229,3 +248,22 @@ class Services:
             "real FLUX models, put `COMET_API_KEY=...` in `.env` and restart, or enter your "
             "own key under **API key**."
         )
+
+
+def _servable(folder: Path) -> bool:
+    """True when Gradio would show files from this folder without allowed_paths."""
+    resolved = folder.resolve()
+    return any(
+        resolved.is_relative_to(Path(base).resolve())
+        for base in (os.getcwd(), tempfile.gettempdir())
+    )
+
+
+def _linked_copy(path: Path, folder: Path) -> str:
+    target = folder / path.name
+    if not target.exists():
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy2(path, target)
+    return str(target)
