@@ -354,3 +354,15 @@ def test_building_the_app_creates_nothing_on_disk(tmp_path, simulator):
     )
     built.close()
     assert not (tmp_path / "outputs").exists()
+
+
+def test_width_and_height_are_not_sent_unless_the_aspect_ratio_is_custom(app, simulator):
+    # A browser shows an empty number as 0: untouched width/height must not break a run.
+    pro = "black-forest-labs/flux-pro"
+    updates = run_generate(app, model=pro, flux_pro__width=0, flux_pro__height=0)
+    assert "Succeeded" in updates[-1]["status"]
+    assert "width" not in simulator.created_inputs()[-1]
+    custom = run_generate(
+        app, model=pro, flux_pro__aspect_ratio="custom", flux_pro__width=0, flux_pro__height=512
+    )
+    assert '"width" must be between 256' in custom[-1]["status"]

@@ -215,6 +215,11 @@ class ModelForm:
         if spec is None:
             return build_input(model, prompt, {}, extra_json=extra_input)
         values = {f.name: fields.get(field_param(spec, f)) for f in form_fields(spec)}
+        for field in form_fields(spec):
+            # e.g. width/height: a browser shows an empty number as 0; it is not sent at all
+            # unless its condition holds (aspect ratio "custom").
+            if field.only_with and not _condition_holds(spec, values, *field.only_with):
+                values[field.name] = None
         image = None
         if spec.image_field:
             image = resolve_image_field(
@@ -247,6 +252,14 @@ class ModelForm:
             if isinstance(image, str) and image.startswith("http"):
                 updates[url_param(spec)] = gr.update(value=image)
         return updates
+
+
+def _condition_holds(spec: ModelSpec, values: dict[str, Any], other: str, wanted: Any) -> bool:
+    actual = values.get(other)
+    if actual in (None, ""):
+        field = spec.field(other)
+        actual = field.default if field else None
+    return actual == wanted
 
 
 def _carry(target: Field, value: Any, old_default: Any) -> Any:
