@@ -43,6 +43,7 @@ ENV_VARS = (
     "COMET_BROWSER_SECRET",
     "COMET_DEMO_TIME_SCALE",
     "COMET_TRUSTED_PROXY_HOPS",
+    "COMET_HF_SIGN_IN",
     "SPACE_ID",
 )
 
@@ -132,6 +133,7 @@ class AppSettings:
     demo_time_scale: float = 1.0
     trusted_proxy_hops: int = 0
     on_space: bool = False
+    hf_sign_in: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppSettings:
@@ -165,6 +167,8 @@ class AppSettings:
             # A Space sits behind exactly one proxy that appends the visitor's address.
             trusted_proxy_hops=_int(env, "COMET_TRUSTED_PROXY_HOPS", 1 if on_space else 0),
             on_space=on_space,
+            # Needs `hf_oauth: true` in the README front matter of the Space.
+            hf_sign_in=_flag(env, "COMET_HF_SIGN_IN"),
         )
 
     @property

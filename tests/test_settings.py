@@ -23,6 +23,7 @@ ALL_VARS = {
     "COMET_BROWSER_SECRET": "a-long-server-secret",
     "COMET_DEMO_TIME_SCALE": "0",
     "COMET_TRUSTED_PROXY_HOPS": "2",
+    "COMET_HF_SIGN_IN": "1",
 }
 
 
@@ -37,6 +38,7 @@ def test_settings_from_env_read_every_variable():
     assert (settings.poll_interval, settings.timeout) == (0.25, 90.0)
     assert settings.browser_secret == "a-long-server-secret"
     assert (settings.demo_time_scale, settings.trusted_proxy_hops) == (0.0, 2)
+    assert settings.hf_sign_in is True
     assert "sk-from-env" not in repr(settings)
     assert "a-long-server-secret" not in repr(settings)
 

@@ -366,3 +366,14 @@ def test_width_and_height_are_not_sent_unless_the_aspect_ratio_is_custom(app, si
         app, model=pro, flux_pro__aspect_ratio="custom", flux_pro__width=0, flux_pro__height=512
     )
     assert '"width" must be between 256' in custom[-1]["status"]
+
+
+def test_hf_sign_in_is_offered_only_on_a_space(tmp_path, simulator):
+    local = build_app(
+        AppSettings(output_dir=tmp_path / "o", hf_sign_in=True), demo_base_url=simulator.base_url
+    )
+    try:
+        kinds = {type(block).__name__ for block in local.blocks.blocks.values()}
+        assert "LoginButton" not in kinds
+    finally:
+        local.close()

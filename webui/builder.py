@@ -71,6 +71,9 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
             "Replicate-compatible API; every image is saved locally as soon as it is ready."
         )
         banner = gr.Markdown(services.banner(None), elem_id="backend-banner")
+        if settings.hf_sign_in and settings.on_space:  # locally Gradio would need an HF login
+            # A signed-in Hugging Face user is one more identity the limits count under.
+            gr.LoginButton(size="sm")
         with gr.Tabs() as tabs:
             with gr.Tab("Generate", id="generate-tab"):
                 generate_tab = build_generate_tab(form, build_key_panel)

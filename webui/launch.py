@@ -16,6 +16,7 @@ APP_CSS = """
 #gallery .grid-container:has(> .gallery-item:only-child) { grid-template-columns: 1fr; }
 #gallery .gallery-item:only-child .thumbnail-item { aspect-ratio: auto; height: auto; }
 #gallery .gallery-item:only-child img { width: 100%; height: auto; max-height: 72vh; }
+#gallery .grid-wrap:has(.gallery-item) { height: auto; min-height: 0; max-height: none; }
 """
 
 # Ctrl+Enter (Cmd+Enter on a Mac) generates from anywhere on the page.
