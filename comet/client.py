@@ -19,6 +19,7 @@ from urllib3.util.retry import Retry
 
 from . import _constants as C
 from ._redact import Redactor, register_secret
+from ._transport import never_connected, reason
 from .durations import DurationMemory, parse_timestamp, prediction_seconds
 from .errors import (
     APIStatusError,
@@ -32,6 +33,7 @@ from .errors import (
     ServerError,
     snippet,
 )
+from .identifiers import validate_model_id, validate_prediction_id
 from .polling import PollSchedule
 from .prediction import Prediction
 from .settings import AppSettings, read_api_key, read_base_url
@@ -40,8 +42,6 @@ __all__ = ["CometClient", "validate_model_id", "validate_prediction_id"]
 
 log = logging.getLogger(__name__)
 
-_MODEL_ID_RE = re.compile(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")
-_PREDICTION_ID_RE = re.compile(r"^[A-Za-z0-9]{1,100}$")
 _RETRYABLE_POLL_ERRORS = (RateLimitError, ServerError, CometTimeout, CometConnectionError)
 
 InputValidator = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -55,31 +55,6 @@ class _Created:
     sent: float  # the client's clock when the create request was sent
     model: str
     input: dict[str, Any]
-
-
-def validate_model_id(model: str) -> str:
-    """Refuse a model id that is not owner/name of safe characters, before anything is sent."""
-    if not isinstance(model, str) or not _MODEL_ID_RE.match(model.strip()):
-        raise InvalidInputError(
-            f"Invalid model id {model!r}: expected owner/name, e.g. {C.DEFAULT_MODEL}, "
-            "using letters, digits, '.', '_' and '-' only.",
-            field="model",
-        )
-    owner, name = model.strip().split("/")
-    if owner in (".", "..") or name in (".", ".."):
-        raise InvalidInputError(f"Invalid model id {model!r}.", field="model")
-    return model.strip()
-
-
-def validate_prediction_id(prediction_id: str) -> str:
-    """Refuse a prediction id that is not alphanumeric, before anything is sent."""
-    if not isinstance(prediction_id, str) or not _PREDICTION_ID_RE.match(prediction_id.strip()):
-        raise InvalidInputError(
-            f"Invalid prediction id {str(prediction_id)[:120]!r}: "
-            "expected letters and digits only.",
-            field="id",
-        )
-    return prediction_id.strip()
 
 
 def _catalogue_validator(model: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -465,19 +440,19 @@ class CometClient:
                 prediction_id=prediction_id,
             ) from exc
         except requests.exceptions.ConnectionError as exc:
-            if creating and not _never_connected(exc):
+            if creating and not never_connected(exc):
                 raise CometConnectionError(
                     f"The connection to {self.base_url} dropped after the create request was "
                     "sent. The prediction may have been created (and billed); it was not "
                     "retried so that you do not pay twice."
                 ) from exc
             raise CometConnectionError(
-                f"Could not reach {self.base_url}: {_reason(exc, self._redactor)}",
+                f"Could not reach {self.base_url}: {reason(exc, self._redactor)}",
                 prediction_id=prediction_id,
             ) from exc
         except requests.exceptions.RequestException as exc:
             raise CometConnectionError(
-                f"Request to {self.base_url} failed: {_reason(exc, self._redactor)}",
+                f"Request to {self.base_url} failed: {reason(exc, self._redactor)}",
                 prediction_id=prediction_id,
             ) from exc
         with response:
@@ -512,26 +487,3 @@ class CometClient:
                 f"{snippet(str(body), redactor=self._redactor)}",
                 prediction_id=prediction_id,
             ) from None
-
-
-def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
-    """True when the failure happened before the request reached the server."""
-    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
-
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
-
-
-def _reason(exc: Exception, redactor: Redactor) -> str:
-    reason = exc.args[0] if exc.args else exc
-    inner = getattr(reason, "reason", None)
-    text = str(inner or reason)
-    if "Connection refused" in text:
-        return "connection refused (is the server running?)"
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return "the host name could not be resolved (check COMET_BASE_URL and your network)"
-    if "RemoteDisconnected" in text or "Connection aborted" in text:
-        return "the server closed the connection without answering"
-    return snippet(text, 200, redactor)

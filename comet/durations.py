@@ -20,13 +20,12 @@ import re
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from . import _constants as C
 from .models import MODELS, get_model
 from .polling import Expectation
-from .prediction import Prediction
+from .prediction import Prediction, parse_time
 
 __all__ = [
     "DurationMemory",
@@ -37,7 +36,6 @@ __all__ = [
 ]
 
 _MEGAPIXELS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:MP)?\s*$", re.IGNORECASE)
-_FRACTION = re.compile(r"(\.\d+)")
 
 
 def work_units(model: str, input: Mapping[str, Any] | None = None) -> float:  # noqa: A002
@@ -72,18 +70,9 @@ def prediction_seconds(prediction: Prediction) -> float | None:
 
 
 def parse_timestamp(value: Any) -> float | None:
-    """An API timestamp ('...Z', 3 to 9 fraction digits) as POSIX seconds; None if unreadable."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    text = _FRACTION.sub(lambda m: (m.group(1) + "000000")[:7], text, count=1)
-    try:
-        parsed = datetime.fromisoformat(text)  # 3.10 needs the fraction at 6 digits
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+    """An API timestamp as POSIX seconds; None if unreadable."""
+    parsed = parse_time(value)
+    return parsed.timestamp() if parsed is not None else None
 
 
 class DurationMemory:

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ._constants import TERMINAL_STATUSES
 from .errors import CometError
 from .outputs import shorten_data_uris
-from .prediction import STATUSES, Prediction, normalise_status
+from .prediction import STATUSES, Prediction, normalise_status, parse_time
 
 __all__ = ["History", "HistoryEntry", "HistorySchemaError", "FILENAME", "MIGRATIONS"]
 
@@ -111,7 +109,7 @@ class HistoryEntry:
     @property
     def duration(self) -> float | None:
         """Seconds from created to completed, else the model's predict_time, else None."""
-        start, end = _parse_time(self.created_at), _parse_time(self.completed_at)
+        start, end = parse_time(self.created_at), parse_time(self.completed_at)
         if start is not None and end is not None and end >= start:
             return (end - start).total_seconds()
         predict_time = self.metrics.get("predict_time")
@@ -135,24 +133,6 @@ class HistoryEntry:
             started_at=self.started_at,
             completed_at=self.completed_at,
         )
-
-
-_FRACTION = re.compile(r"(\.\d+)")
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    """Parse an API timestamp ('...Z', 3 to 9 fraction digits) on Python 3.10 as well."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    text = _FRACTION.sub(lambda m: (m.group(1) + "000000")[:7], text, count=1)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 # --- the store --------------------------------------------------------------------------------
@@ -399,7 +379,7 @@ class History:
                 asked = entry.input.get("num_outputs", 1)
                 if num_outputs is not None and (isinstance(asked, bool) or asked != num_outputs):
                     continue
-                start, end = _parse_time(entry.created_at), _parse_time(entry.completed_at)
+                start, end = parse_time(entry.created_at), parse_time(entry.completed_at)
                 if start is not None and end is not None and end >= start:
                     found.append((end - start).total_seconds())
                     if len(found) >= limit:

@@ -5,11 +5,19 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from ._constants import TERMINAL_STATUSES
 
-__all__ = ["Prediction", "Status", "STATUSES", "normalise_output", "normalise_status"]
+__all__ = [
+    "Prediction",
+    "Status",
+    "STATUSES",
+    "normalise_output",
+    "normalise_status",
+    "parse_time",
+]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +36,22 @@ _STATUS_ALIASES = {
     "cancelled": "canceled",
 }
 _SEED_RE = re.compile(r"Using seed:\s*(-?\d+)", re.IGNORECASE)
+_FRACTION = re.compile(r"(\.\d+)")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An API timestamp ('...Z', 3 to 9 fraction digits) as an aware datetime, on 3.10 too."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    text = _FRACTION.sub(lambda m: (m.group(1) + "000000")[:7], text, count=1)
+    try:
+        parsed = datetime.fromisoformat(text)  # 3.10 needs the fraction at 6 digits
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def normalise_output(output: Any) -> list[str]:

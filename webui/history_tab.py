@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import gradio as gr
 
 from comet.errors import InvalidInputError
-from comet.history import HistoryEntry, _parse_time
+from comet.history import HistoryEntry
 from comet.jobs import JobUpdate, follow_job
+from comet.prediction import parse_time
 
 from .limits import LimitExceeded
 from .run_loop import follow_run
@@ -344,7 +345,7 @@ def _caption(entry: HistoryEntry, browser_tz: str | None) -> str:
 
 def local_time(stamp: str | None, browser_tz: str | None) -> str:
     """A UTC timestamp from the API as the visitor's own clock shows it (UTC if unknown)."""
-    moment = _parse_time(stamp)
+    moment = parse_time(stamp)
     if moment is None:
         return stamp or "?"
     zone = _zone(browser_tz)
