@@ -72,8 +72,8 @@ class FakeClock:
     simulator has seen), so a test can ask how long a client waited in that state.
     """
 
-    def __init__(self, mark: Callable[[], Any] = lambda: None) -> None:
-        self.now = 1000.0
+    def __init__(self, mark: Callable[[], Any] = lambda: None, *, start: float = 1000.0) -> None:
+        self.now = start
         self.sleeps: list[tuple[Any, float]] = []
         self.mark = mark
 
@@ -84,6 +84,11 @@ class FakeClock:
         """Return at once, having moved the clock on; recorded for waited()."""
         self.sleeps.append((self.mark(), seconds))
         self.now += seconds
+
+    @property
+    def slept(self) -> list[float]:
+        """Every sleep, in order."""
+        return [seconds for _, seconds in self.sleeps]
 
     def advance(self, seconds: float) -> None:
         """Move the clock on, as if that much time had passed."""

@@ -25,7 +25,7 @@ from comet.errors import (
     ServerError,
 )
 from comet.settings import SettingsError
-from tests.support import load_fixture
+from tests.support import FakeClock, load_fixture
 
 BASE = "https://comet.example"
 KEY = "sk-unit-SECRET-9f8e7d6c"  # never registered process-wide: each test proves its own hiding
@@ -34,24 +34,9 @@ CREATE = f"{BASE}/replicate/v1/models/black-forest-labs/flux-schnell/predictions
 GET = f"{BASE}/replicate/v1/predictions/q4chw5rey9rmt0cww76t4h3ma4"
 
 
-class FakeClock:
-    """A clock that sleeping advances, so waits cost no real time."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.slept = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def clock():
-    return FakeClock()
+    return FakeClock(start=0.0)
 
 
 @pytest.fixture

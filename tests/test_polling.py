@@ -15,28 +15,13 @@ from comet.history import History
 from comet.polling import Expectation, PollSchedule
 from comet.prediction import Prediction
 from comet.simulator import Simulator
-from tests.support import load_fixture, polls
+from tests.support import FakeClock, load_fixture, polls
 
 BASE = "https://comet.example"
 SCHNELL = "black-forest-labs/flux-schnell"
 PRO = "black-forest-labs/flux-1.1-pro"
 PID = "q4chw5rey9rmt0cww76t4h3ma4"
 T0 = 1_790_000_000.0  # the fake server's wall clock at creation
-
-
-class FakeClock:
-    """A monotonic clock that only sleeping advances."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.slept = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 class FakeAPI:
@@ -90,7 +75,7 @@ class FakeAPI:
 
 @pytest.fixture
 def clock():
-    return FakeClock()
+    return FakeClock(start=0.0)
 
 
 @pytest.fixture
