@@ -209,3 +209,24 @@ def test_a_key_typed_and_generate_pressed_straight_away_is_used(
         assert create.headers["Authorization"] == "Bearer sk-typed-not-submitted-99"
         assert sim.received == []  # not the demo
         assert "sk-typed-not-submitted-99" not in page.content()
+
+
+def test_in_shared_mode_a_visitors_history_survives_a_reload(launch_app, sim, open_page, tmp_path):
+    expect = _expect()
+    settings = AppSettings(output_dir=tmp_path / "out", shared=True)
+    _, url = launch_app(settings, demo_base_url=sim.base_url)
+    page = open_page(url)
+    page.get_by_label("Prompt", exact=True).fill("remember me")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Succeeded")
+    [prediction_id] = sim.predictions
+    page.reload()
+    page.get_by_role("tab", name="History").click()
+    expect(page.locator("#history-summary")).to_contain_text("1")
+    page.locator("#history-gallery").get_by_text("remember me").first.click()
+    expect(page.locator("#history-detail")).to_contain_text(prediction_id)
+    # another browser (its own storage) sees nothing of it
+    other = open_page(url)
+    other.get_by_role("tab", name="History").click()
+    expect(other.locator("#history-summary")).to_contain_text("No predictions yet")
+    _no_error_anywhere(page)
