@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,9 +29,15 @@ HOW_TO_ENABLE = (
 TIMEOUT_MS = 30_000  # generous for a loaded 2-core machine; every wait ends on a condition
 VIEWPORT = {"width": 1280, "height": 900}
 
-# True once every <img> in the gallery has loaded real pixels (and there is at least one).
-GALLERY_LOADED_JS = """(selector) => {
-    const images = [...document.querySelectorAll(selector)];
+# The caption (and so the alt text) of the picture the gallery shows while a run is waiting.
+PLACEHOLDER_CAPTION = "Generating…"
+
+# True once the gallery shows at least one result (not the waiting placeholder) and every
+# result <img> has loaded real pixels.
+GALLERY_LOADED_JS = """([selector, placeholder]) => {
+    const images = [...document.querySelectorAll(selector)].filter(
+        (img) => img.alt !== placeholder
+    );
     return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0);
 }"""
 
@@ -60,6 +69,19 @@ def launch_chromium(playwright):  # noqa: ANN001, ANN201 - Playwright types stay
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium for a test or a module (after require_browser()); closed after."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def open_app(page, url: str) -> None:  # noqa: ANN001
     """Load the app and wait until the Prompt box is there (the Gradio app has rendered)."""
     page.goto(url)
@@ -67,8 +89,21 @@ def open_app(page, url: str) -> None:  # noqa: ANN001
 
 
 def wait_for_gallery(page, selector: str = "#gallery img") -> None:  # noqa: ANN001
-    """Wait until the gallery shows at least one image and every image has loaded."""
-    page.wait_for_function(GALLERY_LOADED_JS, arg=selector, timeout=TIMEOUT_MS)
+    """Wait until the gallery shows at least one result image and every one has loaded.
+
+    The "Generating…" placeholder a waiting run shows does not count: it is a loaded image too.
+    """
+    page.wait_for_function(
+        GALLERY_LOADED_JS, arg=[selector, PLACEHOLDER_CAPTION], timeout=TIMEOUT_MS
+    )
+
+
+def result_sources(page, selector: str = "#gallery img") -> list[str]:  # noqa: ANN001
+    """The src of every result image in the gallery (the placeholder left out)."""
+    return page.locator(selector).evaluate_all(
+        "(imgs, placeholder) => imgs.filter((i) => i.alt !== placeholder).map((i) => i.src)",
+        PLACEHOLDER_CAPTION,
+    )
 
 
 def choose_option(page, label: str, option_text: str) -> None:  # noqa: ANN001

@@ -13,8 +13,6 @@ import base64
 import io
 import json
 import logging
-import threading
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -22,12 +20,11 @@ from typing import Any
 import pytest
 import requests
 from gradio_client import Client, handle_file
-from gradio_client.exceptions import AppError
 from PIL import Image
 
 from comet.settings import AppSettings
 from comet.simulator import Simulator
-from tests.support import DEADLINE, creates, polls, wait_for
+from tests.support import DEADLINE, FakeClock, creates, wait_for
 
 SCHNELL = "black-forest-labs/flux-schnell"
 DEV = "black-forest-labs/flux-dev"
@@ -72,7 +69,7 @@ def demo_settings(tmp_path: Path, **kwargs: Any) -> AppSettings:
 
 @pytest.fixture
 def start(connect, launch_app):
-    """launch_app, set up after `connect` so that the apps close before the Clients do.
+    """launch_app, set up after conftest's `connect` so that the apps close before the Clients.
 
     A Client's close() waits up to 1 s for its heartbeat stream, which ends at once when the
     server has gone.
@@ -84,26 +81,6 @@ def start(connect, launch_app):
 def sim():
     with Simulator(time_scale=0.0, image_size=256) as simulator:
         yield simulator
-
-
-@pytest.fixture
-def connect(tmp_path):
-    """gradio_client Clients (one session each), downloading into tmp, closed after."""
-    made: list[Client] = []
-
-    def make(url: str) -> Client:
-        client = Client(
-            url,
-            verbose=False,
-            download_files=str(tmp_path / "downloads"),
-            analytics_enabled=False,
-        )
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
 
 
 def generate(api: Client, **kwargs: Any) -> tuple:
@@ -262,15 +239,15 @@ def test_a_refused_key_says_to_check_comet_api_key(start, connect, tmp_path):
     assert sim.predictions == {}
 
 
-def test_stop_leaves_the_prediction_unfinished_in_history_and_resume_saves_it(
-    start, connect, tmp_path
-):
+def test_stop_hands_the_run_to_a_background_follower_that_saves_it(start, connect, tmp_path):
     """Stop = cancel the running /generate event (what the Stop button's `cancels=` does).
 
     job.cancel() posts to /gradio_api/cancel with the event id, as the page does; the Stop
     button's own message handler is private and is called through the queue in the same session.
+    The simulator runs on a fake clock: the prediction finishes only when the test says so.
     """
-    with Simulator(time_scale=1.0, image_size=256) as sim:  # flux-dev takes 4 s here
+    clock = FakeClock()
+    with Simulator(time_scale=1.0, image_size=256, clock=clock) as sim:
         demo, url = start(demo_settings(tmp_path), demo_base_url=sim.base_url)
         api = connect(url)
         job = api.submit(prompt="a slow lighthouse", model=DEV, api_name="/generate")
@@ -294,61 +271,49 @@ def test_stop_leaves_the_prediction_unfinished_in_history_and_resume_saves_it(
         assert prediction_id in stop_text
         assert "no cancel route" in stop_text
 
-        # The generator stopped polling: once the prediction has finished on the server,
-        # history still says it is unfinished, so Resume is what finds it.
-        polls_after_cancel = len(polls(sim))
-        record = sim.predictions[prediction_id]
-        wait_for(lambda: record.status_at(time.monotonic()) == "succeeded", "the run to end")
-        entry = demo.services.history.get(prediction_id)
-        assert entry.status in ("starting", "processing")
-        assert entry.files == []
-        assert [e.id for e in demo.services.history.unfinished()] == [prediction_id]
-        assert len(polls(sim)) <= polls_after_cancel + 1  # at most one poll was in flight
+        # Still followed in the background: a Resume now is refused instead of following twice.
+        refused, _ = api.predict(prediction_id=prediction_id, api_name="/resume")
+        assert "already being followed" in refused, refused
+        assert demo.services.history.get(prediction_id).files == []
 
-        resumed, gallery = api.predict(prediction_id=prediction_id, api_name="/resume")
+        clock.advance(60)  # the prediction finishes on the server; nobody waits in the page
 
-    assert "Resumed: succeeded" in resumed, resumed
-    assert prediction_id in resumed
-    [item] = gallery
-    assert image_size(item["image"]) == (256, 256)
-    entry = demo.services.history.get(prediction_id)
-    assert entry.status == "succeeded"
+        def saved_entry():
+            entry = demo.services.history.get(prediction_id)
+            return entry if entry.status == "succeeded" and entry.files else None
+
+        entry = wait_for(saved_entry, "the background follower to save the images")
+
     [saved] = entry.files
     assert Path(saved).parent == (tmp_path / "outputs").resolve()
     assert image_size(saved) == (256, 256)
     assert demo.services.history.unfinished() == []
+    assert len(sim.created_inputs()) == 1  # followed to the end, never created again
 
 
 def test_simultaneous_generate_calls_overlap_instead_of_queuing(start, connect, tmp_path):
-    # time_scale 1.5: each flux-schnell prediction takes about 1.5 s on the simulator
-    with Simulator(time_scale=1.5, image_size=64) as sim:
+    # On a fake clock no prediction can finish until the test moves it: all four creates reach
+    # the simulator only if the four runs are in flight at the same time.
+    clock = FakeClock()
+    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
         settings = demo_settings(tmp_path, max_concurrent_per_visitor=4)  # all from 127.0.0.1
         _, url = start(settings, demo_base_url=sim.base_url)
-        barrier = threading.Barrier(4)
-        ended: dict[int, float] = {}
-        results: dict[int, Any] = {}
+        clients = [connect(url) for _ in range(4)]  # each its own session
+        jobs = [
+            api.submit(prompt=f"run {i}", model=SCHNELL, api_name="/generate")
+            for i, api in enumerate(clients)
+        ]
 
-        def run(index: int) -> None:
-            api = connect(url)  # each its own Client (own session), made in parallel
-            barrier.wait(timeout=DEADLINE)
-            try:
-                results[index] = generate(api, prompt=f"run {index}")
-            except Exception as exc:  # reported by the assertion below
-                results[index] = exc
-            ended[index] = time.time()
+        wait_for(lambda: len(sim.created_inputs()) == 4, "all four runs to be created at once")
+        assert not any(job.done() for job in jobs)
+        all_created = clock.now  # the simulator's time: every create arrived by now
+        clock.advance(60)
+        results = [job.result(timeout=DEADLINE) for job in jobs]
 
-        threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=DEADLINE)
-
-    assert len(results) == 4
-    assert all("Succeeded" in r[0] for r in results.values()), results
-    created = sorted(r.time for r in creates(sim))
-    assert len(created) == 4
-    # all four creates reached the API before the first run had finished
-    assert created[-1] < min(ended.values())
+    assert all("Succeeded" in status for status, _, _ in results), results
+    assert sorted(i["prompt"] for i in sim.created_inputs()) == [f"run {i}" for i in range(4)]
+    # ...and none of them had completed when the last one was created
+    assert all(sim.completion_time(p) > all_created for p in sim.predictions)
 
 
 # -- issue 4: every family through the API -----------------------------------------------------
@@ -426,19 +391,34 @@ def test_bad_values_give_a_message_naming_the_field_and_send_nothing(start, sim,
             '"input_images": the upload is not an image',
         ),
         ({"prompt": "   "}, '"prompt" must describe the image you want'),
+        # Out of a widget's range or choices: only an API caller can send these (the page's
+        # widgets cannot), and the catalogue names the field, not Gradio's generic refusal.
+        ({"model": DEV, "flux_dev__guidance": 50}, '"guidance" must be between 0 and 10, got 50'),
+        (
+            {"model": DEV, "flux_dev__aspect_ratio": "7:3"},
+            '"aspect_ratio" must be one of "1:1", "16:9"',
+        ),
+        ({"model": DEV, "flux_dev__num_outputs": 9}, '"num_outputs" must be between 1 and 4'),
+        (
+            {"model": DEV, "flux_dev__num_inference_steps": 2.5},
+            '"num_inference_steps" must be a whole number between 1 and 50, got 2.5',
+        ),
+        ({"model": DEV, "flux_dev__go_fast": "maybe"}, '"go_fast" must be true or false'),
+        (
+            {
+                "model": PRO,
+                "flux_1_1_pro__aspect_ratio": "custom",
+                "flux_1_1_pro__width": 5000,
+                "flux_1_1_pro__height": 512,
+            },
+            '"width" must be between 256 and 1440',
+        ),
     ]
     for kwargs, expected in cases:
         status, gallery, _ = generate(api, **kwargs)
         assert status.startswith("**Please check the input.**"), (kwargs, status)
         assert expected in status, (kwargs, status)
         assert "Traceback" not in status
-
-    # Out of a widget's range: Gradio's own preprocessing refuses it before the handler runs
-    # (the page's widgets cannot send such values; only an API caller can).
-    with pytest.raises(AppError, match="greater than maximum value 10"):
-        generate(api, model=DEV, flux_dev__guidance=50)
-    with pytest.raises(AppError, match="not in the list of choices"):
-        generate(api, model=DEV, flux_dev__aspect_ratio="7:3")
 
     assert sim.created_inputs() == []
     assert sim.received == []

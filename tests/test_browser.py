@@ -1,4 +1,4 @@
-"""The app in a real browser: Debian's Chromium driven by Playwright (issues 3, 4 and 6).
+"""The app in a real browser: Debian's Chromium driven by Playwright (issues 3 to 6 and 10).
 
 Each test launches its own app against its own simulator and uses a fresh browser context
 (its own cookies and localStorage); one Chromium serves the whole module. Without Chromium or
@@ -8,7 +8,10 @@ Run them alone with `python -m pytest tests/test_browser.py -q -m browser`.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,11 +23,13 @@ from tests.browser_support import (
     VIEWPORT,
     ResponseRecorder,
     choose_option,
-    launch_chromium,
+    chromium,
     open_app,
     require_browser,
+    result_sources,
     wait_for_gallery,
 )
+from tests.support import FakeClock, free_port, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -35,7 +40,8 @@ OWNER_KEY = "sk-OWNER-browsercheck-51d2"
 VISITOR_KEY = "sk-VISITOR-browser-77aa"
 BROWSER_KEY_STORAGE = "comet-flux-visitor-key"
 ASKS_FOR_KEY = "own CometAPI key"  # the status when a run needs the visitor's key
-USING_OWN_KEY = "your own key"  # the banner once a visitor's key is in use
+USING_OWN_KEY = "with your own key"  # the banner once a visitor's key is in use
+NEEDS_A_KEY = "Bring your own key"  # the banner while this session has no key
 
 
 # -- fixtures ----------------------------------------------------------------------------------
@@ -45,12 +51,8 @@ USING_OWN_KEY = "your own key"  # the banner once a visitor's key is in use
 def browser():
     """One headless Chromium for the module (skips, or fails on CI, when it is missing)."""
     require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -124,7 +126,7 @@ def test_demo_mode_generates_and_shows_the_images(launch_app, sim, page, tmp_pat
     expect(page.locator("#status")).to_contain_text("Succeeded")
     wait_for_gallery(page)
     assert [i["prompt"] for i in sim.created_inputs()] == [SCREENSHOT_PROMPT]
-    sources = page.locator("#gallery img").evaluate_all("(imgs) => imgs.map((i) => i.src)")
+    sources = result_sources(page)
     # the browser got the images from the app (saved files), not from the simulator's URLs
     assert sources and all(src.startswith(url) for src in sources)
 
@@ -200,7 +202,8 @@ def test_switching_models_changes_the_form_and_kontext_takes_an_upload(
     picture = tmp_path / "input.png"
     Image.new("RGB", (96, 64), (30, 140, 200)).save(picture)
     upload.locator("input[type=file]").set_input_files(str(picture))
-    expect(upload).to_contain_text("input.png")  # the upload finished and is listed
+    # the upload finished and is listed (the name's cell; its text splits stem and extension)
+    expect(upload.get_by_role("cell", name="input.png")).to_be_visible()
 
     _generate(page, "Make the sky orange")
     expect(page.locator("#status")).to_contain_text("Succeeded")
@@ -306,83 +309,208 @@ def test_visitor_key_is_used_and_only_remembered_when_asked(launch_app, sim, pag
     assert len(_creates(sim)) == 2
 
 
-def test_two_visitors_use_their_own_keys_and_see_only_their_own_history(
-    launch_app, sim, new_context, tmp_path
+def test_two_visitors_run_at_once_with_their_own_keys_and_see_only_their_own_history(
+    launch_app, new_context, tmp_path
 ):
     expect = _expect()
-    settings = AppSettings(
+    clock = FakeClock()  # no prediction finishes until the test moves the simulator's clock
+    with Simulator(time_scale=1.0, image_size=128, clock=clock) as sim:
+        settings = AppSettings(
+            require_user_key=True,
+            shared=True,
+            base_url=sim.base_url,
+            owner_key="",
+            output_dir=tmp_path / "outputs",
+            poll_interval=0.05,
+        )
+        _, url = launch_app(settings)
+        visitors = {
+            "sk-VISITOR-A-1111": "A red bicycle leaning on a wall",
+            "sk-VISITOR-B-2222": "A blue teapot on a wooden table",
+        }
+        pages = {}
+        for key in visitors:
+            page = new_context().new_page()
+            open_app(page, url)
+            _use_key(page, key)
+            pages[key] = page
+
+        for key, prompt in visitors.items():
+            pages[key].get_by_label("Prompt", exact=True).fill(prompt)
+        for key in visitors:
+            pages[key].get_by_role("button", name="Generate", exact=True).click()
+        # Neither run can finish yet: both creates arrive only if both runs are in flight.
+        wait_for(lambda: len(_creates(sim)) == 2, "both visitors' runs to be created")
+        both_created = clock.now
+        clock.advance(60)
+        for page in pages.values():
+            expect(page.locator("#status")).to_contain_text("Succeeded")
+
+        # Both were running at the same time: created before either completed, on the
+        # simulator's clock, and in the order the simulator saw requests.
+        assert all(sim.completion_time(p) > both_created for p in sim.predictions)
+        second_create = sim.received.index(_creates(sim)[1])
+        first_download = next(n for n, r in enumerate(sim.received) if "/out-" in r.path)
+        assert second_create < first_download
+        assert _authorization_by_prompt(sim) == {
+            prompt: f"Bearer {key}" for key, prompt in visitors.items()
+        }
+
+        for key, prompt in visitors.items():
+            page = pages[key]
+            page.get_by_role("tab", name="History").click()
+            page.get_by_role("button", name="Refresh").click()  # both runs are recorded by now
+            history = page.locator("#history-gallery")
+            expect(history).to_contain_text(prompt)
+            expect(page.get_by_text("1 prediction(s)")).to_be_visible()
+            others = [p for k, p in visitors.items() if k != key]
+            html = _page_html(page)
+            assert not any(other in html for other in others)
+
+
+# -- issue 10: a remembered key across a restart ------------------------------------------------
+
+BROWSER_SECRET = "x" * 40
+REMEMBERED = "Using the key remembered in this browser"
+UNREADABLE = "can no longer be read"
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Gradio checks it
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@contextlib.contextmanager
+def _served(settings: AppSettings, port: int) -> Iterator[str]:
+    """The app on this port (a browser keeps localStorage per origin: host and port)."""
+    from webui import build_app
+
+    wait_for(lambda: _port_is_free(port), f"port {port} to be free")
+    app = build_app(settings)
+    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+
+
+def _key_settings(sim: Simulator, tmp_path: Path, secret: str) -> AppSettings:
+    return AppSettings(
         require_user_key=True,
-        shared=True,
         base_url=sim.base_url,
         owner_key="",
         output_dir=tmp_path / "outputs",
+        browser_secret=secret,
     )
-    _, url = launch_app(settings)
-    visitors = {
-        "sk-VISITOR-A-1111": "A red bicycle leaning on a wall",
-        "sk-VISITOR-B-2222": "A blue teapot on a wooden table",
-    }
-    pages = {}
-    for key in visitors:
-        page = new_context().new_page()
-        open_app(page, url)
-        _use_key(page, key)
-        pages[key] = page
 
-    for key, prompt in visitors.items():
-        pages[key].get_by_label("Prompt", exact=True).fill(prompt)
-    for key in visitors:  # both clicks land before either run ends
-        pages[key].get_by_role("button", name="Generate", exact=True).click()
-    for page in pages.values():
+
+def _remember_a_key_then_close(page, sim: Simulator, tmp_path: Path) -> tuple[str, int]:
+    """Remember VISITOR_KEY in an app sealing with BROWSER_SECRET, then close that app.
+
+    Returns the app's url and port.
+    """
+    port = free_port()
+    with _served(_key_settings(sim, tmp_path, BROWSER_SECRET), port) as url:
+        open_app(page, url)
+        before = _stored_key(page)
+        _use_key(page, VISITOR_KEY, remember=True)
+        _wait_for_stored_key_change(page, before)
+    return url, port
+
+
+def test_a_remembered_key_survives_a_restart_with_the_same_browser_secret(sim, page, tmp_path):
+    expect = _expect()
+    sim.api_key = VISITOR_KEY
+    url, port = _remember_a_key_then_close(page, sim, tmp_path)
+
+    with _served(_key_settings(sim, tmp_path, BROWSER_SECRET), port):
+        page.reload()
+        open_app(page, url)
+        assert _stored_key(page)  # the same origin kept it through the restart
+        expect(page.locator("#backend-banner")).to_contain_text(USING_OWN_KEY)
+        _open_key_box(page)
+        expect(page.locator("#key-note")).to_contain_text(REMEMBERED)
+        _generate(page, "after a restart")
         expect(page.locator("#status")).to_contain_text("Succeeded")
 
-    assert _authorization_by_prompt(sim) == {
-        prompt: f"Bearer {key}" for key, prompt in visitors.items()
-    }
+    assert _authorization_by_prompt(sim) == {"after a restart": f"Bearer {VISITOR_KEY}"}
+    _assert_key_not_exposed(page)
 
-    for key, prompt in visitors.items():
-        page = pages[key]
-        page.get_by_role("tab", name="History").click()
-        page.get_by_role("button", name="Refresh").click()  # both runs are recorded by now
-        history = page.locator("#history-gallery")
-        expect(history).to_contain_text(prompt)
-        expect(page.get_by_text("1 prediction(s)")).to_be_visible()
-        others = [p for k, p in visitors.items() if k != key]
-        html = _page_html(page)
-        assert not any(other in html for other in others)
+
+def test_a_remembered_key_cannot_be_read_after_a_restart_with_another_secret(sim, page, tmp_path):
+    expect = _expect()
+    sim.api_key = VISITOR_KEY
+    url, port = _remember_a_key_then_close(page, sim, tmp_path)
+
+    with _served(_key_settings(sim, tmp_path, "y" * 40), port):
+        page.reload()
+        open_app(page, url)
+        assert _stored_key(page)  # still there, but sealed with the old secret
+        _open_key_box(page)
+        expect(page.locator("#key-note")).to_contain_text(UNREADABLE)
+        expect(page.locator("#backend-banner")).to_contain_text(NEEDS_A_KEY)
+        _generate(page, "after a restart with another secret")
+        expect(page.locator("#status")).to_contain_text(ASKS_FOR_KEY)
+
+    assert _creates(sim) == []
 
 
 # -- issue 5: history, use these settings, stop and resume -----------------------------------
 
 
-def test_history_shows_runs_fills_the_form_and_resumes_a_stopped_run(launch_app, page, tmp_path):
+def test_history_saves_a_stopped_run_fills_the_form_and_resumes_by_id(
+    launch_app, client_for, page, tmp_path
+):
     expect = _expect()
-    with Simulator(time_scale=3, image_size=128) as slow:  # flux-schnell takes about 3 s
+    clock = FakeClock()  # predictions finish only when the test moves the simulator's clock
+    outputs = tmp_path / "outputs"
+    with Simulator(time_scale=1.0, image_size=128, clock=clock) as slow:
         _, url = launch_app(
-            AppSettings(output_dir=tmp_path / "outputs"), demo_base_url=slow.base_url
+            AppSettings(output_dir=outputs, poll_interval=0.05), demo_base_url=slow.base_url
         )
         open_app(page, url)
         _generate(page, "a lighthouse in a storm")
-        expect(page.locator("#status")).to_contain_text("prediction", timeout=TIMEOUT_MS)
+        [stopped_id] = wait_for(lambda: list(slow.predictions), "the run to be created")
+        expect(page.locator("#status")).to_contain_text(stopped_id)
         page.get_by_role("button", name="Stop", exact=True).click()
         expect(page.locator("#status")).to_contain_text("no cancel route")
-        stopped_id = next(iter(slow.predictions))
 
+        # History lists it as unfinished while it still runs on the server...
         page.get_by_role("tab", name="History").click()
         page.get_by_role("button", name="Refresh").click()
         expect(page.locator("#history-note")).to_contain_text(stopped_id)
-        row = page.locator("#history-table").get_by_text("a lighthouse in a storm")
-        row.filter(visible=True).first.click()  # the table also renders a hidden copy
-        expect(page.locator("#history-detail")).to_contain_text(stopped_id)
-        page.get_by_role("button", name="Resume", exact=True).click()
-        expect(page.locator("#history-detail")).to_contain_text("succeeded")
+
+        # ...and once it finishes, the app (still following it) saves its image.
+        clock.advance(60)
+        wait_for(lambda: list(outputs.glob(f"{stopped_id}-0.*")), "the stopped run to be saved")
+        page.get_by_role("button", name="Refresh").click()
         expect(page.locator("#history-note")).not_to_contain_text(stopped_id)
-        assert list((tmp_path / "outputs").glob(f"{stopped_id}-0.*"))
-        assert len(slow.created_inputs()) == 1  # resumed, not created again
+        entry = page.locator("#history-gallery button.thumbnail-item")
+        entry.filter(has_text="a lighthouse in a storm").click()
+        expect(page.locator("#history-detail")).to_contain_text(stopped_id)
+        expect(page.locator("#history-detail")).to_contain_text("succeeded")
+        wait_for_gallery(page, "#history-images img")
 
         page.get_by_role("button", name="Download images + JSON (zip)").click()
         expect(page.locator("#history-zip")).to_contain_text(stopped_id)
         expect(page.locator("#history-zip")).to_contain_text(".zip")
+
+        # Resume by id: a prediction made elsewhere (the CLI, say), finished by now.
+        elsewhere = client_for(slow).create_prediction(
+            "black-forest-labs/flux-schnell", {"prompt": "made with the CLI"}
+        )
+        clock.advance(60)
+        page.get_by_role("button", name="Resume a prediction by id").click()
+        page.locator("#resume-id textarea, #resume-id input").first.fill(elsewhere.id)
+        page.get_by_role("button", name="Resume id", exact=True).click()
+        expect(page.locator("#resume-status")).to_contain_text("Resumed: succeeded")
+        assert list(outputs.glob(f"{elsewhere.id}-0.*"))
+        assert len(slow.created_inputs()) == 2  # the run and the CLI's: nothing created again
 
         page.get_by_role("button", name="Use these settings").click()
         expect(page.get_by_label("Prompt", exact=True)).to_have_value("a lighthouse in a storm")

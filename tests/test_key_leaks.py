@@ -21,7 +21,7 @@ import requests
 
 from comet.settings import AppSettings
 from comet.simulator import Simulator
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+from tests.browser_support import launch_chromium, require_browser
 from webui.keyseal import open_key, seal_key
 
 OWNER_KEY = "sk-OWNER-LEAKTEST-93f1c0"
@@ -32,21 +32,9 @@ SCHNELL = "black-forest-labs/flux-schnell"
 
 def _sync_playwright():
     """Playwright's sync API, or skip (fail on CI) saying how to get a browser."""
-    problem = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        problem = "playwright is not installed"
-    if problem is None and not Path(CHROMIUM).exists():
-        problem = f"{CHROMIUM} is missing"
-    if problem is not None:
-        message = (
-            f"{problem}: to run the browser tests, `pip install playwright` and "
-            "`apt-get install -y chromium` (Debian's Chromium; do not run `playwright install`)"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
     return sync_playwright
 
 
@@ -208,6 +196,7 @@ def _auth_of_creates(sim: Simulator) -> list[str]:
 # -- the test ----------------------------------------------------------------------------------
 
 
+@pytest.mark.browser
 def test_no_key_leaks_anywhere_in_a_full_session(launch_app, tmp_path, all_logs, capfd):
     sync_playwright = _sync_playwright()
     from gradio_client import Client
@@ -223,7 +212,7 @@ def test_no_key_leaks_anywhere_in_a_full_session(launch_app, tmp_path, all_logs,
         proxy = RecordingProxy(int(app_url.rstrip("/").rsplit(":", 1)[1]))
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = launch_chromium(playwright)
                 try:
                     page = browser.new_page()
                     _browser_session(page, proxy.url, sim)
