@@ -27,7 +27,7 @@ DOWNLOAD_TIMEOUT = (CONNECT_TIMEOUT, 30.0)
 DEFAULT_OUTPUT_DIR = "outputs"
 
 # The web app's limits (settings.py reads overrides from the environment).
-DEFAULT_CONCURRENCY = 16  # runs served at once, across all visitors
+DEFAULT_CONCURRENCY = 128  # runs at once, across all visitors: they wait on the network
 DEFAULT_MAX_RUNS_PER_HOUR = 20
 DEFAULT_MAX_CONCURRENT_PER_VISITOR = 2
 DEFAULT_MAX_IMAGES_PER_RUN = 4
@@ -46,3 +46,12 @@ DURATION_SAMPLES = 20  # recent durations that shape an estimate
 DURATION_SAME_INPUT = 3  # with this many from the same input size, only those are used
 DURATION_MEMORY = 100  # durations remembered per model
 CREATED_MEMORY = 256  # predictions a client remembers creating (when and with what input)
+
+# Saving outputs side by side, so each image is on screen as soon as its own file is written.
+DOWNLOAD_WORKERS = 4  # downloads at once per run (FLUX runs give at most 4 images)
+DOWNLOAD_THREADS = 64  # download threads (and kept connections) shared by all runs
+SUCCESS_UPDATE_AFTER = 0.25  # s: images not saved by then get a "succeeded" update first
+# Gradio threads beyond one per run: a waiting run's generator holds a worker thread while it
+# sleeps between polls, and page loads, previews and History need threads (Gradio's default
+# is 40 in all) and queue slots of their own. launch(max_threads=concurrency + this).
+APP_SPARE_THREADS = 40

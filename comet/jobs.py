@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._constants import SUCCESS_UPDATE_AFTER
 from .errors import CometError, OutputsIncomplete
-from .outputs import save_outputs
+from .outputs import SavingOutputs, iter_saved_outputs
 from .prediction import Prediction
 
 if TYPE_CHECKING:
     from .client import CometClient
     from .history import History
 
-__all__ = ["JobUpdate", "start_job", "follow_job"]
+__all__ = ["JobUpdate", "start_job", "follow_job", "save_prediction", "saving_prediction"]
 
-Stage = Literal["created", "waiting", "saved"]
+# created: the create answered; waiting: a poll (or a success whose images are slow to come);
+# saving: one more image is on disk, more are coming (files: those so far); saved: the end.
+Stage = Literal["created", "waiting", "saving", "saved"]
 
 
 @dataclass
@@ -62,8 +65,13 @@ def follow_job(
 ) -> Iterator[JobUpdate]:
     """Poll until terminal, recording every change; save the images of a success.
 
-    Ends normally on any terminal status (the last update says which); raises CometError
-    only when waiting itself failed, with the prediction id on the error so it can be resumed.
+    The downloads start as soon as success is seen; if no image has landed within
+    SUCCESS_UPDATE_AFTER, a "waiting" update with the succeeded prediction says so. Then a
+    "saving" update follows each file as it lands while more are to come (files: those saved
+    so far, in output order), so a page can show every image the moment it exists; the last
+    one comes with "saved". Ends normally on any terminal status (the last update says which);
+    raises CometError only when waiting itself failed, with the prediction id on the error so
+    it can be resumed.
     """
     notes: list[str] = []
 
@@ -83,8 +91,20 @@ def follow_job(
     if not last.succeeded:
         yield JobUpdate(last, "saved")
         return
-    yield JobUpdate(last, "waiting")
-    files, save_error = save_prediction(last, output_dir, history)
+    kept = _already_saved(last, history)
+    if kept is not None:  # resumed after its files were saved: they are what counts
+        yield JobUpdate(last, "waiting")
+        yield JobUpdate(last, "saved", files=kept)
+        return
+    saving = iter_saved_outputs(last, output_dir)  # under way at once
+    try:
+        # Say the run succeeded only when its images take a while: every update is a round
+        # trip through the page, and one replaced a moment later only delays the images.
+        if not saving.wait(SUCCESS_UPDATE_AFTER):
+            yield JobUpdate(last, "waiting")
+        files, save_error = yield from _saving_updates(last, saving, history)
+    finally:
+        saving.close()  # Stop while saving: cancel what has not started, never wait
     yield JobUpdate(last, "saved", files=files, save_error=save_error)
 
 
@@ -96,16 +116,56 @@ def save_prediction(
     Outputs already saved in full (resuming a finished prediction) are not fetched again:
     their delivery URLs may have expired since, and the files on disk are what counts.
     """
+    saving = saving_prediction(prediction, output_dir, history)
+    while True:
+        try:
+            next(saving)
+        except StopIteration as end:
+            return end.value
+
+
+def saving_prediction(
+    prediction: Prediction, output_dir: str | Path, history: History | None = None
+) -> Generator[JobUpdate, None, tuple[list[Path], str | None]]:
+    """save_prediction, yielding a "saving" update as each file lands; returns (files, error).
+
+    History records the files once, at the end. Closed early (Stop), the downloads not yet
+    started are cancelled and nothing is recorded: whoever follows the run next saves again.
+    """
+    kept = _already_saved(prediction, history)
+    if kept is not None:
+        return kept, None
+    saving = iter_saved_outputs(prediction, output_dir)
+    try:
+        return (yield from _saving_updates(prediction, saving, history))
+    finally:
+        saving.close()
+
+
+def _already_saved(prediction: Prediction, history: History | None) -> list[Path] | None:
+    """The files of a prediction History says were all saved and still are; else None."""
     entry = history.get(prediction.id) if history is not None else None
     if entry is not None and entry.files and entry.save_error is None:
         kept = [Path(name) for name in entry.files if Path(name).is_file()]
         if len(kept) == len(entry.files) == len(prediction.output):
-            return kept, None
+            return kept
+    return None
+
+
+def _saving_updates(
+    prediction: Prediction, saving: SavingOutputs, history: History | None
+) -> Generator[JobUpdate, None, tuple[list[Path], str | None]]:
+    """A "saving" update per file while more are to come (the last comes with "saved")."""
+    saved: dict[int, Path] = {}
+    error = None
     try:
-        files = save_outputs(prediction, output_dir)
-        error = None
+        for index, path in saving:
+            saved[index] = path
+            if saving.pending:
+                yield JobUpdate(prediction, "saving", files=[saved[i] for i in sorted(saved)])
     except OutputsIncomplete as exc:
-        files, error = list(exc.saved), exc.message
+        error = exc.message
+    files = [saved[index] for index in sorted(saved)]
     if history is not None:
         history.record_files(prediction.id, files, save_error=error)
     return files, error

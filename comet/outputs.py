@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.cookiejar as http_cookiejar
 import json
 import logging
 import os
+import queue
 import re
 import tempfile
+import threading
+import time
 import urllib.parse
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import requests
+import requests.adapters
 
-from ._constants import DOWNLOAD_TIMEOUT, MAX_OUTPUT_BYTES
+from ._constants import DOWNLOAD_THREADS, DOWNLOAD_TIMEOUT, DOWNLOAD_WORKERS, MAX_OUTPUT_BYTES
 from .errors import CometError, OutputsIncomplete
 from .prediction import Prediction
 
 __all__ = [
     "save_outputs",
+    "iter_saved_outputs",
+    "SavingOutputs",
     "write_sidecar",
     "shorten_data_uris",
     "sniff_image_type",
@@ -32,6 +41,7 @@ log = logging.getLogger(__name__)
 
 Timeout = float | tuple[float, float]
 Failure = tuple[str | int, str]  # (the URL, or the output's index for a data: URI; reason)
+OnSaved = Callable[[int, Path], None]  # (the output's index, its saved file)
 
 _EXTENSIONS = {
     "image/webp": "webp",
@@ -114,43 +124,230 @@ def save_outputs(
     session: requests.Session | None = None,
     timeout: Timeout = DOWNLOAD_TIMEOUT,
     max_bytes: int = MAX_OUTPUT_BYTES,
+    workers: int = DOWNLOAD_WORKERS,
+    on_saved: OnSaved | None = None,
 ) -> list[Path]:
     """Download every output now, before its URL expires, and write the JSON sidecar.
 
-    Returns the saved paths in output order. When some outputs fail, the others are still saved
-    and the sidecar still written, then OutputsIncomplete says which failed and why. The session,
-    when given, is used only for its connection pool: none of its headers or auth are sent.
+    Returns the saved paths in output order. Outputs are fetched side by side (up to `workers`
+    at once); `on_saved(index, path)`, when given, is called in the caller's thread as each
+    file lands. When some outputs fail, the others are still saved and the sidecar still
+    written, then OutputsIncomplete says which failed and why. The session, when given, is used
+    only for its connection pool (else the process's own download session is): none of its
+    headers or auth are sent.
     """
-    directory = _ensure_directory(directory)
-    stem = safe_stem(prediction.id)
-    http = session if session is not None else requests.Session()
-    saved: list[Path] = []
-    failures: list[tuple[int, Failure]] = []
+    saved: dict[int, Path] = {}
+    saving = iter_saved_outputs(
+        prediction,
+        directory,
+        session=session,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        workers=workers,
+    )
     try:
-        for index, source in enumerate(prediction.output):
-            try:
-                path = _save_one(http, source, directory, f"{stem}-{index}", timeout, max_bytes)
-            except _Failure as exc:
-                reason = str(exc)
-                log.warning("Could not save output %d of %s: %s", index, prediction.id, reason)
-                failures.append((index, (_failure_key(index, source), reason)))
-            else:
-                saved.append(path)
+        for index, path in saving:
+            saved[index] = path
+            if on_saved is not None:
+                on_saved(index, path)
     finally:
-        if session is None:
-            http.close()
-    try:
-        write_sidecar(prediction, directory, saved, [failure for _, failure in failures])
-    except OSError as exc:  # the images matter more than their description
-        log.warning("Could not write the sidecar of %s: %s", prediction.id, exc)
-    if failures:
-        raise OutputsIncomplete(
-            _incomplete_message(len(prediction.output), failures),
-            saved=saved,
-            failures=[failure for _, failure in failures],
-            prediction_id=prediction.id,
-        )
-    return saved
+        saving.close()  # only if on_saved raised: cancel the rest
+    return [saved[index] for index in sorted(saved)]
+
+
+def iter_saved_outputs(
+    prediction: Prediction,
+    directory: str | Path,
+    *,
+    session: requests.Session | None = None,
+    timeout: Timeout = DOWNLOAD_TIMEOUT,
+    max_bytes: int = MAX_OUTPUT_BYTES,
+    workers: int = DOWNLOAD_WORKERS,
+) -> SavingOutputs:
+    """Start saving every output now; iterate for (index, path) as each file lands.
+
+    The downloads begin when this is called, not at the first next(), so a caller can do
+    something else meanwhile (say, show that the run succeeded). Each file is complete when
+    handed on (written to a temp file, then renamed). After the last one the sidecar is
+    written, and OutputsIncomplete is raised if any output failed, as save_outputs does.
+    close() (also before any next()) cancels the downloads not yet started, leaves those under
+    way to finish on their own without waiting for them, and writes no sidecar.
+    """
+    return SavingOutputs(
+        prediction, _ensure_directory(directory), session, timeout, max_bytes, workers
+    )
+
+
+class SavingOutputs(Iterator[tuple[int, Path]]):
+    """What iter_saved_outputs returns: (index, path) as each file lands; close() to stop early.
+
+    The work runs on the process's download threads (see _downloads), at most `workers` of
+    this prediction's outputs at a time; each finished one starts the next.
+    """
+
+    def __init__(
+        self,
+        prediction: Prediction,
+        directory: Path,
+        session: requests.Session | None,
+        timeout: Timeout,
+        max_bytes: int,
+        workers: int,
+    ) -> None:
+        self.prediction = prediction
+        self.directory = directory
+        self.sources = list(prediction.output)
+        self._http = session
+        self._stem = safe_stem(prediction.id)
+        self._timeout, self._max_bytes = timeout, max_bytes
+        self._saved: dict[int, Path] = {}
+        self._failures: dict[int, Failure] = {}
+        self._results: queue.SimpleQueue[tuple[int, Path | BaseException]] = queue.SimpleQueue()
+        self._waiting = deque(range(len(self.sources)))  # not handed to a thread yet
+        self._started: list[Future[None]] = []
+        self._landed: deque[tuple[int, Path]] = deque()  # received, not handed on yet
+        self._received = 0
+        self._ended = False
+        self._lock = threading.Lock()
+        for _ in range(max(1, workers)):
+            self._start_next()
+
+    def _start_next(self) -> None:
+        with self._lock:
+            if self._ended or not self._waiting:
+                return
+            index = self._waiting.popleft()
+            try:
+                self._started.append(_downloads().submit(self._save, index))
+            except RuntimeError:  # the interpreter is shutting down
+                self._results.put((index, _Failure("the app is shutting down")))
+
+    def _save(self, index: int) -> None:
+        http = self._http if self._http is not None else _shared_session()
+        outcome: Path | BaseException
+        try:
+            outcome = _save_one(
+                http,
+                self.sources[index],
+                self.directory,
+                f"{self._stem}-{index}",
+                self._timeout,
+                self._max_bytes,
+            )
+        except BaseException as exc:  # noqa: BLE001 - handed to the reader, who raises it
+            outcome = exc
+        self._results.put((index, outcome))
+        self._start_next()
+
+    @property
+    def pending(self) -> int:
+        """Outputs not handed on yet and not failed: 0 once the last file has been."""
+        return len(self.sources) - self._received + len(self._landed)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to timeout seconds for a file to land; True when next() will not block."""
+        deadline = time.monotonic() + timeout
+        while not self._landed and not self._ended and self._received < len(self.sources):
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._receive(left):
+                return False
+        return True
+
+    def __next__(self) -> tuple[int, Path]:
+        while not self._landed and not self._ended and self._received < len(self.sources):
+            self._receive(None)
+        if self._landed:
+            index, path = self._landed.popleft()
+            self._saved[index] = path
+            return index, path
+        if not self._ended:
+            self._finish()
+        raise StopIteration
+
+    def _receive(self, timeout: float | None) -> bool:
+        """Take one finished output from the threads; False when none came within timeout."""
+        try:
+            index, outcome = self._results.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        self._received += 1
+        if isinstance(outcome, Path):
+            self._landed.append((index, outcome))
+        elif isinstance(outcome, _Failure):
+            reason = str(outcome)
+            log.warning("Could not save output %d of %s: %s", index, self.prediction.id, reason)
+            self._failures[index] = (_failure_key(index, self.sources[index]), reason)
+        else:
+            self.close()
+            raise outcome  # not a download failure: a bug, or an interrupt
+        return True
+
+    def _finish(self) -> None:
+        """Every output is saved or failed: the sidecar, then OutputsIncomplete if any failed."""
+        self._ended = True
+        files = [self._saved[index] for index in sorted(self._saved)]
+        failures = sorted(self._failures.items())
+        try:
+            write_sidecar(self.prediction, self.directory, files, [f for _, f in failures])
+        except OSError as exc:  # the images matter more than their description
+            log.warning("Could not write the sidecar of %s: %s", self.prediction.id, exc)
+        if failures:
+            raise OutputsIncomplete(
+                _incomplete_message(len(self.sources), failures),
+                saved=files,
+                failures=[failure for _, failure in failures],
+                prediction_id=self.prediction.id,
+            )
+
+    def close(self) -> None:
+        """Stop early: start nothing more. Never waits (on Stop this may be the event loop):
+        downloads under way finish in their threads, each file written atomically."""
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+            self._waiting.clear()
+            for future in self._started:
+                future.cancel()  # only those still queued behind other runs' downloads
+
+
+# One pool of download threads and one connection pool for the whole process: a run then
+# starts no threads of its own, and reuses open (TLS) connections to the delivery host.
+_shared_lock = threading.Lock()
+_shared_pool: ThreadPoolExecutor | None = None
+_shared_http: requests.Session | None = None
+
+
+def _downloads() -> ThreadPoolExecutor:
+    global _shared_pool
+    with _shared_lock:
+        if _shared_pool is None:
+            _shared_pool = ThreadPoolExecutor(DOWNLOAD_THREADS, thread_name_prefix="comet-download")
+        return _shared_pool
+
+
+def _shared_session() -> requests.Session:
+    """Our own session, for its connections only: never any auth, and no cookies kept."""
+    global _shared_http
+    with _shared_lock:
+        if _shared_http is None:
+            http = requests.Session()
+            http.cookies.set_policy(http_cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+            adapter = requests.adapters.HTTPAdapter(pool_maxsize=DOWNLOAD_THREADS)
+            http.mount("https://", adapter)
+            http.mount("http://", adapter)
+            _shared_http = http
+        return _shared_http
+
+
+def _forget_shared() -> None:
+    """In a forked child the parent's threads do not exist: start afresh when needed."""
+    global _shared_pool, _shared_http, _shared_lock
+    _shared_lock = threading.Lock()
+    _shared_pool = _shared_http = None
+
+
+os.register_at_fork(after_in_child=_forget_shared)
 
 
 def write_sidecar(

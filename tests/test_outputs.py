@@ -1,10 +1,16 @@
-"""Saving delivered images: every output at once, only images, capped, atomic, no secrets sent."""
+"""Saving delivered images: every output at once, only images, capped, atomic, no secrets sent;
+side by side, each file handed on the moment it lands.
+"""
 
 from __future__ import annotations
 
 import base64
 import io
 import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -13,6 +19,7 @@ from PIL import Image
 
 from comet.errors import OutputsIncomplete
 from comet.outputs import (
+    iter_saved_outputs,
     safe_stem,
     save_outputs,
     shorten_data_uris,
@@ -20,6 +27,7 @@ from comet.outputs import (
     write_sidecar,
 )
 from comet.prediction import Prediction
+from tests.support import DEADLINE, wait_for
 
 DELIVERY = "https://replicate.delivery/xezq/example"
 
@@ -299,6 +307,208 @@ def test_several_failures_are_all_named(http, tmp_path):
         "2 of 2 images could not be saved: output 0: the delivery URL has expired (HTTP 410); "
         "output 1: the download timed out"
     )
+
+
+# --- side by side, each file as it lands ---
+
+
+@contextmanager
+def delivery_server(hold: Callable[[str], None]) -> Iterator[str]:
+    """A tiny image host on 127.0.0.1; hold(path) runs before each answer and may block.
+
+    When hold raises (a barrier or an event that gave up), the answer is a 503, so a test
+    that waited in vain fails on a missing image, never on a clock.
+    """
+    body = image_bytes("PNG")
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+            try:
+                hold(self.path)
+            except Exception:
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(DEADLINE)
+
+
+def test_downloads_run_side_by_side(tmp_path):
+    # Every answer waits until all four requests have arrived: one at a time, none would come.
+    everyone = threading.Barrier(4, timeout=DEADLINE)
+
+    with delivery_server(lambda path: everyone.wait()) as host:
+        prediction = make_prediction(*(f"{host}/out-{i}.png" for i in range(4)))
+        paths = save_outputs(prediction, tmp_path, workers=4)
+
+    assert [p.name for p in paths] == [f"pred123-{i}.png" for i in range(4)]
+    assert leftovers(tmp_path) == []
+
+
+def test_a_run_downloads_at_most_workers_at_a_time(tmp_path):
+    pairs = threading.Barrier(2, timeout=DEADLINE)  # each answer waits for a second request
+    lock = threading.Lock()
+    in_flight, most = [0], [0]
+
+    def hold(path: str) -> None:
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        try:
+            pairs.wait()
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    with delivery_server(hold) as host:
+        prediction = make_prediction(*(f"{host}/out-{i}.png" for i in range(4)))
+        paths = save_outputs(prediction, tmp_path, workers=2)
+
+    assert len(paths) == 4
+    assert most[0] == 2
+
+
+def test_each_file_is_handed_on_as_soon_as_it_lands(tmp_path):
+    release = threading.Event()  # output 0 is held back until output 1 has been handed on
+
+    def hold(path: str) -> None:
+        if path.endswith("/slow.png") and not release.wait(DEADLINE):
+            raise TimeoutError
+
+    with delivery_server(hold) as host:
+        saving = iter_saved_outputs(
+            make_prediction(f"{host}/slow.png", f"{host}/fast.png"), tmp_path
+        )
+
+        first = next(saving)
+        assert first == (1, tmp_path / "pred123-1.png")
+        assert first[1].read_bytes() == image_bytes("PNG")  # complete when handed on
+        assert not (tmp_path / "pred123-0.png").exists()
+        assert not (tmp_path / "pred123.json").exists()  # the sidecar comes last
+        release.set()
+        rest = list(saving)
+
+    assert rest == [(0, tmp_path / "pred123-0.png")]
+    assert json.loads((tmp_path / "pred123.json").read_text())["files"] == [
+        "pred123-0.png",
+        "pred123-1.png",
+    ]
+
+
+def test_on_saved_is_called_for_each_file_in_the_callers_thread(http, tmp_path):
+    for name in "abc":
+        http.add(responses.GET, f"{DELIVERY}/{name}", body=image_bytes(), content_type="image/png")
+    seen = []
+
+    paths = save_outputs(
+        make_prediction(*(f"{DELIVERY}/{name}" for name in "abc")),
+        tmp_path,
+        on_saved=lambda index, path: seen.append((index, path, threading.current_thread())),
+    )
+
+    assert sorted((index, path) for index, path, _ in seen) == list(enumerate(paths))
+    assert {thread for _, _, thread in seen} == {threading.current_thread()}
+
+
+def test_a_failure_among_parallel_downloads_still_hands_on_the_others(http, tmp_path):
+    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes(), content_type="image/png")
+    http.add(responses.GET, f"{DELIVERY}/b", body=requests.exceptions.ConnectionError("cut"))
+    http.add(responses.GET, f"{DELIVERY}/c", body=image_bytes(), content_type="image/png")
+    handed_on = []
+
+    with pytest.raises(OutputsIncomplete) as caught:
+        for item in iter_saved_outputs(
+            make_prediction(f"{DELIVERY}/a", f"{DELIVERY}/b", f"{DELIVERY}/c"), tmp_path
+        ):
+            handed_on.append(item)
+
+    assert sorted(handed_on) == [(0, tmp_path / "pred123-0.png"), (2, tmp_path / "pred123-2.png")]
+    assert caught.value.saved == [tmp_path / "pred123-0.png", tmp_path / "pred123-2.png"]
+    assert caught.value.message == (
+        "1 of 3 images could not be saved: output 1: the delivery server could not be reached"
+    )
+
+
+def test_one_worker_downloads_one_after_another_in_output_order(http, tmp_path):
+    for name in "abc":
+        http.add(responses.GET, f"{DELIVERY}/{name}", body=image_bytes(), content_type="image/png")
+
+    handed_on = list(
+        iter_saved_outputs(
+            make_prediction(*(f"{DELIVERY}/{name}" for name in "abc")), tmp_path, workers=1
+        )
+    )
+
+    assert [index for index, _ in handed_on] == [0, 1, 2]
+    assert [call.request.url for call in http.calls] == [f"{DELIVERY}/{n}" for n in "abc"]
+
+
+def test_downloads_start_before_the_first_next(tmp_path):
+    with delivery_server(lambda path: None) as host:
+        saving = iter_saved_outputs(make_prediction(f"{host}/a.png", f"{host}/b.png"), tmp_path)
+
+        wait_for(
+            lambda: len(list(tmp_path.glob("pred123-*.png"))) == 2, "the downloads to land unasked"
+        )
+        assert sorted(saving) == [(0, tmp_path / "pred123-0.png"), (1, tmp_path / "pred123-1.png")]
+
+
+def test_closing_before_the_first_next_writes_no_sidecar(tmp_path):
+    arrived, release = threading.Event(), threading.Event()
+
+    def hold(path: str) -> None:
+        arrived.set()
+        if not release.wait(DEADLINE):
+            raise TimeoutError
+
+    with delivery_server(hold) as host:
+        saving = iter_saved_outputs(make_prediction(f"{host}/a.png"), tmp_path)
+        assert arrived.wait(DEADLINE), "the download never started"
+        saving.close()  # must not wait for the held download
+        release.set()
+        wait_for((tmp_path / "pred123-0.png").exists, "the download under way to land")
+
+    assert list(saving) == []
+    assert not (tmp_path / "pred123.json").exists()
+
+
+def test_closing_early_returns_at_once_and_the_download_under_way_still_lands(tmp_path):
+    release = threading.Event()
+
+    def hold(path: str) -> None:
+        if path.endswith("/slow.png") and not release.wait(DEADLINE):
+            raise TimeoutError
+
+    with delivery_server(hold) as host:
+        saving = iter_saved_outputs(
+            make_prediction(f"{host}/slow.png", f"{host}/fast.png"), tmp_path
+        )
+        assert next(saving)[0] == 1
+
+        saving.close()  # Stop while saving: must not wait for the held download
+        release.set()  # only now can the held download end; had close() waited, it got a 503
+
+        wait_for((tmp_path / "pred123-0.png").exists, "the download under way to land")
+    assert not (tmp_path / "pred123.json").exists()  # no sidecar for an abandoned save
+    wait_for(lambda: leftovers(tmp_path) == [], "no temp files left")
 
 
 # --- no secrets ---

@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from comet._constants import APP_SPARE_THREADS
 from comet.settings import AppSettings
 
 __all__ = ["APP_CSS", "SHORTCUTS_HEAD", "configure_logging", "launch_options", "startup_lines"]
@@ -45,6 +46,9 @@ def launch_options(settings: AppSettings) -> dict[str, Any]:
         "share": False,
         "ssr_mode": False,
         "max_file_size": "10mb",
+        # Gradio's queue runs at most max_threads events at once (default 40), and every
+        # waiting run holds one thread: room for each run the app allows, plus the rest.
+        "max_threads": settings.concurrency + APP_SPARE_THREADS,
         "css": APP_CSS,
         "head": SHORTCUTS_HEAD,
         "quiet": True,  # startup_lines() says what matters, without advice we do not follow
