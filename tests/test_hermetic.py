@@ -113,6 +113,10 @@ import pytest
 from comet.settings import ENV_VARS
 
 
+# One worker runs the module under xdist: the inner pytest session starts once.
+pytestmark = pytest.mark.xdist_group("hermetic")
+
+
 @pytest.fixture(scope="session")
 def settings_at_session_start():
     return {name: os.environ[name] for name in ENV_VARS if name in os.environ}

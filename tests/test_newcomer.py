@@ -29,7 +29,8 @@ from tests.browser_support import (
 )
 from tests.support import APP, DEADLINE, clean_env, free_port, start_python, wait_for
 
-pytestmark = pytest.mark.timeout(180)
+# One worker runs the whole module under xdist: its `python app.py` starts once.
+pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("newcomer")]
 
 
 @dataclass

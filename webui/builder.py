@@ -22,7 +22,7 @@ from .history_tab import (
     wire_history_tab,
 )
 from .keys import KeyHandlers, build_key_panel, wire_key_panel
-from .launch import launch_options
+from .launch import launch_blocks, launch_options
 from .services import Services
 from .wiring import by_name
 
@@ -50,7 +50,7 @@ class WebApp:
     def launch(self, **overrides: Any) -> Any:
         """Launch with the app's options (overrides win); creates the output folder."""
         self.services.output_dir.mkdir(parents=True, exist_ok=True)
-        return self.blocks.launch(**{**launch_options(self.settings), **overrides})
+        return launch_blocks(self.blocks, {**launch_options(self.settings), **overrides})
 
     def close(self) -> None:
         """Stop the server (if launched) and close the history."""

@@ -7,7 +7,21 @@ from typing import Any
 from comet._constants import APP_SPARE_THREADS
 from comet.settings import AppSettings
 
-__all__ = ["APP_CSS", "SHORTCUTS_HEAD", "configure_logging", "launch_options", "startup_lines"]
+__all__ = [
+    "APP_CSS",
+    "SHORTCUTS_HEAD",
+    "configure_logging",
+    "launch_blocks",
+    "launch_options",
+    "startup_lines",
+]
+
+LAUNCH_ATTEMPTS = 3
+# Gradio checks its own page once after starting; one slow answer (> 3 s on a loaded machine)
+# makes launch() give up with this message although the server is fine.
+_SLOW_SELF_CHECK = "localhost is not accessible"
+
+log = logging.getLogger("webui.launch")
 
 # The status keeps its height from "Submitting…" to the result, so the page never jumps.
 APP_CSS = """
@@ -53,6 +67,19 @@ def launch_options(settings: AppSettings) -> dict[str, Any]:
         "head": SHORTCUTS_HEAD,
         "quiet": True,  # startup_lines() says what matters, without advice we do not follow
     }
+
+
+def launch_blocks(blocks: Any, options: dict[str, Any]) -> Any:
+    """blocks.launch(**options), tried again when Gradio's self-check was merely slow."""
+    for attempt in range(1, LAUNCH_ATTEMPTS + 1):
+        try:
+            return blocks.launch(**options)
+        except ValueError as exc:
+            if _SLOW_SELF_CHECK not in str(exc) or attempt == LAUNCH_ATTEMPTS:
+                raise
+            log.warning("The server answered its own check slowly; starting it again")
+            blocks.close()
+    raise AssertionError("unreachable")
 
 
 def startup_lines(settings: AppSettings, url: str) -> list[str]:
