@@ -54,12 +54,7 @@ START_DEADLINE = 120.0  # importing gradio on a busy 2-core machine
 
 def serve_simulator(image_size: int) -> None:
     """Run the simulator until stdin closes; print its base URL first."""
-    from comet.simulator import Simulator, server
-
-    # socketserver listens with a backlog of 5: 32 users' connections arriving in the same
-    # millisecond overflow it, and each dropped SYN costs its client a 1 s retransmit. A real
-    # API does not do that, so the stand-in gets a backlog a real server would have.
-    server._Server.request_queue_size = 1024
+    from comet.simulator import Simulator
     durations = {"flux-schnell": (GENERATION, GENERATION)}
     with Simulator(image_size=image_size, durations=durations, rng_seed=1) as sim:
         print(json.dumps({"url": sim.base_url, "pid": os.getpid()}), flush=True)

@@ -78,6 +78,9 @@ class PollSchedule:
          (gap ∝ 1/√hazard, which for an evenly spread finish is ∝ √(time left in the window)).
          Against a fixed gap this sees completion as soon with about 10 % fewer polls.
       3. After high, the run is overdue: the gap is d + 0.1·(seconds overdue), up to s.
+    A window narrower than 2·w (durations learned from a steady model) scales w and d down
+    to half and a third of its width (never under 0.05 s), so the first poll lands in its
+    middle and the next ones inside it, not after it.
     A prediction the client did not create (resumed by id) is polled at once, then the same.
     Each gap counts from when the previous poll was sent, so slow answers do not add up.
 
@@ -107,13 +110,18 @@ class PollSchedule:
     def next_poll(self, elapsed: float) -> float:
         """The time (seconds since creation) of the poll after one sent at elapsed."""
         low, high = self.expectation.low, self.expectation.high
-        first = low + self.window
+        width = high - low
+        window, dense = self.window, self.dense
+        if width > 0:  # an empty window ([0, 0]: unknown) keeps the plain gaps
+            window = min(window, max(C.POLL_MIN_GAP, width / 2))
+            dense = min(dense, max(C.POLL_MIN_GAP, width / 3))
+        first = low + window
         if elapsed < first - 1e-9:
             ahead = first - elapsed
             return elapsed + ahead / math.ceil(ahead / self.sparse - 1e-9)
         if elapsed < high:
-            left = (high - elapsed) / (high - low)
-            return elapsed + max(self.dense, self.window * math.sqrt(left))
+            left = (high - elapsed) / width
+            return elapsed + max(dense, window * math.sqrt(left))
         overdue = elapsed - high
         return elapsed + min(self.sparse, self.dense + C.POLL_OVERDUE_SLOWDOWN * overdue)
 

@@ -139,6 +139,17 @@ def test_schedule_closes_in_as_the_window_runs_out_then_backs_off_when_overdue()
     assert after[-1] == pytest.approx(schedule.sparse)  # capped
 
 
+def test_a_steady_models_narrow_window_is_polled_inside_not_after():
+    steady = Expectation.from_samples([2.0] * 20)  # a model that always takes 2 s
+    assert steady.high - steady.low < 2 * PollSchedule(steady).window
+    times = PollSchedule(steady, poll_interval=0.5).times(until=4)
+    inside = [t for t in times if steady.low <= t <= steady.high]
+    assert len(inside) >= 2  # the plain gaps would have put the first poll after the window
+    after_typical = [t for t in times if t >= 2.0]
+    assert after_typical[0] - 2.0 <= 0.1  # completion at 2 s is seen within 0.1 s
+    assert min(_gaps(times)) >= 0.05 - 1e-9
+
+
 def test_an_unknown_duration_counts_as_overdue_from_the_start():
     schedule = PollSchedule(Expectation.unknown(), poll_interval=0.5)
     times = schedule.times(until=60)

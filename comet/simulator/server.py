@@ -45,6 +45,9 @@ _TEXT = "text/plain; charset=utf-8"
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's backlog of 5 drops SYNs when many users' downloads arrive in the same
+    # millisecond (each drop costs that client a 1 s retransmit); a real API has a deep one.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], simulator: Simulator) -> None:
         self.simulator = simulator
