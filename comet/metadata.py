@@ -18,6 +18,7 @@ import os
 import re
 import struct
 import tempfile
+import warnings
 import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -234,10 +235,12 @@ def _merged_exif(existing: bytes, comment: bytes) -> bytes | None:
     if existing.removeprefix(b"Exif\0\0")[:4] not in (b"MM\0*", b"II*\0"):
         return None
     try:
-        exif = Image.Exif()
-        exif.load(existing)
-        exif.get_ifd(_EXIF_IFD)[_USER_COMMENT] = comment
-        return exif.tobytes()[6:]  # without the "Exif\0\0" header
+        with warnings.catch_warnings():  # Pillow warns about each oddity of a block
+            warnings.simplefilter("ignore")
+            exif = Image.Exif()
+            exif.load(existing)
+            exif.get_ifd(_EXIF_IFD)[_USER_COMMENT] = comment
+            return exif.tobytes()[6:]  # without the "Exif\0\0" header
     except Exception:  # noqa: BLE001 - Pillow raises many kinds on a broken block
         return None
 
@@ -302,10 +305,12 @@ def _opened(source: str | Path | bytes | BinaryIO) -> Iterator[BinaryIO]:
 def _candidates(found: Found) -> Iterator[str | bytes]:
     if PNG_KEYWORD in found.texts:
         yield found.texts[PNG_KEYWORD]
+    comment = None
     if found.exif:
-        comment = _user_comment(found.exif)
-        if comment is not None:
-            yield comment
+        with contextlib.suppress(struct.error):  # a block cut short
+            comment = _user_comment(found.exif)
+    if comment is not None:
+        yield comment
     for packet in found.xmp:
         match = _XMP_SETTINGS.search(packet) or _XMP_ATTRIBUTE.search(packet)
         if match:
@@ -313,23 +318,34 @@ def _candidates(found: Found) -> Iterator[str | bytes]:
 
 
 def _user_comment(block: bytes) -> str | None:
-    """The UserComment of an EXIF block, as text (Pillow parses the TIFF structure only)."""
-    from PIL import Image
-
-    try:
-        exif = Image.Exif()
-        exif.load(block)
-        raw = exif.get_ifd(_EXIF_IFD).get(_USER_COMMENT)
-    except Exception:  # noqa: BLE001 - a broken EXIF block is just not ours
+    """The UserComment of an EXIF (TIFF) block as text; None when it has none or is broken."""
+    order = {b"MM": ">", b"II": "<"}.get(block[:2])
+    if order is None or len(block) < 8:
         return None
-    if isinstance(raw, str):
-        return raw
-    if not isinstance(raw, bytes):
+    (ifd0,) = struct.unpack_from(order + "I", block, 4)
+    exif_ifd = _tag(block, order, ifd0, _EXIF_IFD)
+    if exif_ifd is None or exif_ifd[0] not in (4, 13):  # LONG or IFD
+        return None
+    comment = _tag(block, order, exif_ifd[2], _USER_COMMENT)
+    if comment is None or comment[1] <= 4:
+        return None
+    _kind, count, offset = comment
+    raw = block[offset : offset + count]
+    if len(raw) < count:
         return None
     if raw.startswith(_UNICODE_COMMENT):
-        order = "utf-16-be" if block.startswith(b"MM") else "utf-16-le"
-        return raw[8:].decode(order, errors="replace")
+        return raw[8:].decode("utf-16-be" if order == ">" else "utf-16-le", errors="replace")
     return raw[8:].decode("utf-8", errors="replace")
+
+
+def _tag(block: bytes, order: str, ifd: int, tag: int) -> tuple[int, int, int] | None:
+    """(type, count, value or offset) of a tag in the IFD at offset ifd; struct.error if cut."""
+    (entries,) = struct.unpack_from(order + "H", block, ifd)
+    for n in range(entries):
+        number, kind, count, value = struct.unpack_from(order + "HHII", block, ifd + 2 + 12 * n)
+        if number == tag:
+            return kind, count, value
+    return None
 
 
 def _parse(text: str | bytes) -> dict[str, Any] | None:
