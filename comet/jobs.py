@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,12 @@ def start_job(
         history.record_created(prediction, owner=owner, source=source)
     yield JobUpdate(prediction, "created")
     yield from follow_job(
-        client, prediction, output_dir=output_dir, history=history, timeout=timeout
+        client,
+        prediction,
+        output_dir=output_dir,
+        history=history,
+        timeout=timeout,
+        sent=(model, values),
     )
 
 
@@ -62,6 +68,7 @@ def follow_job(
     output_dir: str | Path,
     history: History | None = None,
     timeout: float | None = None,
+    sent: tuple[str, Mapping[str, Any]] | None = None,
 ) -> Iterator[JobUpdate]:
     """Poll until terminal, recording every change; save the images of a success.
 
@@ -71,7 +78,8 @@ def follow_job(
     so far, in output order), so a page can show every image the moment it exists; the last
     one comes with "saved". Ends normally on any terminal status (the last update says which);
     raises CometError only when waiting itself failed, with the prediction id on the error so
-    it can be resumed.
+    it can be resumed. Each image carries the run's settings in its metadata: the model and
+    input the API reports, else `sent` (the model and input of the create), else History's.
     """
     notes: list[str] = []
 
@@ -96,7 +104,7 @@ def follow_job(
         yield JobUpdate(last, "waiting")
         yield JobUpdate(last, "saved", files=kept)
         return
-    saving = iter_saved_outputs(last, output_dir)  # under way at once
+    saving = iter_saved_outputs(_described(last, history, sent), output_dir)  # under way at once
     try:
         # Say the run succeeded only when its images take a while: every update is a round
         # trip through the page, and one replaced a moment later only delays the images.
@@ -135,11 +143,29 @@ def saving_prediction(
     kept = _already_saved(prediction, history)
     if kept is not None:
         return kept, None
-    saving = iter_saved_outputs(prediction, output_dir)
+    saving = iter_saved_outputs(_described(prediction, history), output_dir)
     try:
         return (yield from _saving_updates(prediction, saving, history))
     finally:
         saving.close()
+
+
+def _described(
+    prediction: Prediction,
+    history: History | None,
+    sent: tuple[str, Mapping[str, Any]] | None = None,
+) -> Prediction:
+    """The prediction as its images describe it: a poll body without its model or input (some
+    gateways leave them out) gets them from what was sent, else from History's record."""
+    if prediction.model and prediction.input:
+        return prediction
+    model, values = sent if sent is not None else ("", {})
+    entry = history.get(prediction.id) if history is not None else None
+    if entry is not None:
+        model, values = model or entry.model, values or entry.input
+    return dataclasses.replace(
+        prediction, model=prediction.model or model, input=prediction.input or dict(values)
+    )
 
 
 def _already_saved(prediction: Prediction, history: History | None) -> list[Path] | None:

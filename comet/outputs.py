@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.parse
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ import requests.adapters
 
 from ._constants import DOWNLOAD_THREADS, DOWNLOAD_TIMEOUT, DOWNLOAD_WORKERS, MAX_OUTPUT_BYTES
 from .errors import CometError, OutputsIncomplete
+from .metadata import EMBEDDABLE_TYPES, MetadataError, embed_in_open_file, settings_of
 from .prediction import Prediction
 
 __all__ = [
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 Timeout = float | tuple[float, float]
 Failure = tuple[str | int, str]  # (the URL, or the output's index for a data: URI; reason)
+Settings = Mapping[str, Any] | None  # what an image carries in its metadata (comet.metadata)
 OnSaved = Callable[[int, Path], None]  # (the output's index, its saved file)
 
 _EXTENSIONS = {
@@ -126,6 +128,7 @@ def save_outputs(
     max_bytes: int = MAX_OUTPUT_BYTES,
     workers: int = DOWNLOAD_WORKERS,
     on_saved: OnSaved | None = None,
+    embed_settings: bool = True,
 ) -> list[Path]:
     """Download every output now, before its URL expires, and write the JSON sidecar.
 
@@ -134,7 +137,8 @@ def save_outputs(
     file lands. When some outputs fail, the others are still saved and the sidecar still
     written, then OutputsIncomplete says which failed and why. The session, when given, is used
     only for its connection pool (else the process's own download session is): none of its
-    headers or auth are sent.
+    headers or auth are sent. Each image carries the prediction's settings in its own
+    metadata (comet.metadata) unless embed_settings is False.
     """
     saved: dict[int, Path] = {}
     saving = iter_saved_outputs(
@@ -144,6 +148,7 @@ def save_outputs(
         timeout=timeout,
         max_bytes=max_bytes,
         workers=workers,
+        embed_settings=embed_settings,
     )
     try:
         for index, path in saving:
@@ -163,6 +168,7 @@ def iter_saved_outputs(
     timeout: Timeout = DOWNLOAD_TIMEOUT,
     max_bytes: int = MAX_OUTPUT_BYTES,
     workers: int = DOWNLOAD_WORKERS,
+    embed_settings: bool = True,
 ) -> SavingOutputs:
     """Start saving every output now; iterate for (index, path) as each file lands.
 
@@ -172,9 +178,17 @@ def iter_saved_outputs(
     written, and OutputsIncomplete is raised if any output failed, as save_outputs does.
     close() (also before any next()) cancels the downloads not yet started, leaves those under
     way to finish on their own without waiting for them, and writes no sidecar.
+    Each PNG, JPEG or WebP file carries settings_of(prediction) in its metadata (the model,
+    input and id the prediction reports) unless embed_settings is False.
     """
     return SavingOutputs(
-        prediction, _ensure_directory(directory), session, timeout, max_bytes, workers
+        prediction,
+        _ensure_directory(directory),
+        session,
+        timeout,
+        max_bytes,
+        workers,
+        embed_settings=embed_settings,
     )
 
 
@@ -193,6 +207,8 @@ class SavingOutputs(Iterator[tuple[int, Path]]):
         timeout: Timeout,
         max_bytes: int,
         workers: int,
+        *,
+        embed_settings: bool = True,
     ) -> None:
         self.prediction = prediction
         self.directory = directory
@@ -200,6 +216,7 @@ class SavingOutputs(Iterator[tuple[int, Path]]):
         self._http = session
         self._stem = safe_stem(prediction.id)
         self._timeout, self._max_bytes = timeout, max_bytes
+        self._settings = settings_of(prediction) if embed_settings else None
         self._saved: dict[int, Path] = {}
         self._failures: dict[int, Failure] = {}
         self._results: queue.SimpleQueue[tuple[int, Path | BaseException]] = queue.SimpleQueue()
@@ -226,6 +243,7 @@ class SavingOutputs(Iterator[tuple[int, Path]]):
         http = self._http if self._http is not None else _shared_session()
         outcome: Path | BaseException
         try:
+            carried = None if self._settings is None else {**self._settings, "output_index": index}
             outcome = _save_one(
                 http,
                 self.sources[index],
@@ -233,6 +251,7 @@ class SavingOutputs(Iterator[tuple[int, Path]]):
                 f"{self._stem}-{index}",
                 self._timeout,
                 self._max_bytes,
+                carried,
             )
         except BaseException as exc:  # noqa: BLE001 - handed to the reader, who raises it
             outcome = exc
@@ -418,18 +437,21 @@ def _save_one(
     stem: str,
     timeout: Timeout,
     max_bytes: int,
+    carried: Settings = None,
 ) -> Path:
     if not isinstance(source, str) or not source:
         raise _Failure("the output is empty")
     scheme = source.split(":", 1)[0].lower() if ":" in source else ""
     if scheme == "data":
-        return _save_data_uri(source, directory, stem, max_bytes)
+        return _save_data_uri(source, directory, stem, max_bytes, carried)
     if scheme in ("http", "https"):
-        return _download(http, source, directory, stem, timeout, max_bytes)
+        return _download(http, source, directory, stem, timeout, max_bytes, carried)
     raise _Failure("the output is neither an http(s) URL nor a data: URI")
 
 
-def _save_data_uri(uri: str, directory: Path, stem: str, max_bytes: int) -> Path:
+def _save_data_uri(
+    uri: str, directory: Path, stem: str, max_bytes: int, carried: Settings = None
+) -> Path:
     match = _DATA_URI.match(uri)
     if not match or len(match["meta"]) > _MAX_META:
         raise _Failure("the data: URI is malformed")
@@ -445,7 +467,7 @@ def _save_data_uri(uri: str, directory: Path, stem: str, max_bytes: int) -> Path
             raise _Failure("the data: URI is not valid base64") from None
     else:
         data = urllib.parse.unquote_to_bytes(payload)
-    return _write_image([data], mime, directory, stem, max_bytes)
+    return _write_image([data], mime, directory, stem, max_bytes, carried)
 
 
 def _download(
@@ -455,6 +477,7 @@ def _download(
     stem: str,
     timeout: Timeout,
     max_bytes: int,
+    carried: Settings = None,
 ) -> Path:
     # A prepared request of our own, sent through the session: Session.send() adds none of the
     # session's headers, auth or netrc credentials, so the API key cannot reach a delivery host.
@@ -472,19 +495,27 @@ def _download(
                 )
             chunks = response.iter_content(_CHUNK_SIZE)
             declared = response.headers.get("Content-Type", "")
-            return _write_image(chunks, declared, directory, stem, max_bytes)
+            return _write_image(chunks, declared, directory, stem, max_bytes, carried)
     except requests.RequestException as exc:
         raise _Failure(_transport_reason(exc)) from None
 
 
 def _write_image(
-    chunks: Iterable[bytes], declared: str, directory: Path, stem: str, max_bytes: int
+    chunks: Iterable[bytes],
+    declared: str,
+    directory: Path,
+    stem: str,
+    max_bytes: int,
+    carried: Settings = None,
 ) -> Path:
-    """Stream chunks into a temp file, checking type and size as they come, then rename it."""
+    """Stream chunks into a temp file, checking type and size as they come, then rename it.
+
+    With `carried` (settings), a PNG, JPEG or WebP file gets them in its metadata first.
+    """
     fd, name = tempfile.mkstemp(dir=directory, prefix=f".{stem}.", suffix=".part")
     temp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as file:
+        with os.fdopen(fd, "w+b") as file:
             head, total, mime = b"", 0, None
             for chunk in chunks:
                 if not chunk:
@@ -501,6 +532,8 @@ def _write_image(
                 raise _Failure("the download was empty")
             if mime is None:
                 mime = _image_type(declared, head)
+            if carried is not None and mime in EMBEDDABLE_TYPES:
+                _embed(file, carried, stem)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temp, 0o644)  # mkstemp makes it 0600; these are ordinary files to share
@@ -515,6 +548,21 @@ def _write_image(
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+_embed_warned = False
+
+
+def _embed(file: Any, settings: Mapping[str, Any], stem: str) -> None:
+    """Add the settings to the file being written; an image that does not parse is kept as is."""
+    global _embed_warned
+    try:
+        embed_in_open_file(file, settings)
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not cost the user the image
+        level = logging.DEBUG if _embed_warned else logging.WARNING  # once, not per image
+        _embed_warned = True
+        reason = str(exc) if isinstance(exc, MetadataError) else f"{type(exc).__name__}: {exc}"
+        log.log(level, "Saved %s without its settings in the file: %s", stem, reason)
 
 
 def _image_type(declared: str, head: bytes) -> str:

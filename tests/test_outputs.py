@@ -18,6 +18,7 @@ import responses
 from PIL import Image
 
 from comet.errors import OutputsIncomplete
+from comet.metadata import settings_of, with_settings
 from comet.outputs import (
     iter_saved_outputs,
     safe_stem,
@@ -37,6 +38,14 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (4, 4)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 30, 60)).save(buffer, format=fmt)
     return buffer.getvalue()
+
+
+def as_saved(body: bytes, prediction: Prediction | None = None, index: int = 0) -> bytes:
+    """The bytes an image is saved as: the body with its settings added (GIF: as it came)."""
+    if body.startswith(b"GIF"):
+        return body
+    settings = settings_of(prediction or make_prediction())
+    return with_settings(body, {**settings, "output_index": index})
 
 
 def data_uri(data: bytes, mime: str = "image/png") -> str:
@@ -88,7 +97,7 @@ def test_saves_image_named_by_id_index_and_content_type(http, tmp_path, fmt, con
     paths = save_outputs(make_prediction(f"{DELIVERY}/out-0"), tmp_path)
 
     assert paths == [tmp_path / f"pred123-0.{ext}"]
-    assert paths[0].read_bytes() == body
+    assert paths[0].read_bytes() == as_saved(body)
     assert leftovers(tmp_path) == []
 
 
@@ -140,7 +149,7 @@ def test_existing_file_is_replaced(http, tmp_path):
 
     save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)
 
-    assert (tmp_path / "pred123-0.png").read_bytes() == body
+    assert (tmp_path / "pred123-0.png").read_bytes() == as_saved(body)
 
 
 def test_prediction_without_outputs_saves_nothing_but_the_sidecar(tmp_path):
@@ -284,7 +293,7 @@ def test_one_failure_keeps_the_others_and_writes_the_sidecar(http, tmp_path):
     error = caught.value
     assert error.message.startswith("1 of 3 images could not be saved: output 1: ")
     assert error.saved == [tmp_path / "pred123-0.webp", tmp_path / "pred123-2.webp"]
-    assert (tmp_path / "pred123-0.webp").read_bytes() == good
+    assert (tmp_path / "pred123-0.webp").read_bytes() == as_saved(good, prediction)
     assert not list(tmp_path.glob("pred123-1.*"))
     sidecar = json.loads((tmp_path / "pred123.json").read_text())
     assert sidecar["files"] == ["pred123-0.webp", "pred123-2.webp"]
@@ -400,7 +409,8 @@ def test_each_file_is_handed_on_as_soon_as_it_lands(tmp_path):
 
         first = next(saving)
         assert first == (1, tmp_path / "pred123-1.png")
-        assert first[1].read_bytes() == image_bytes("PNG")  # complete when handed on
+        # complete when handed on
+        assert first[1].read_bytes() == as_saved(image_bytes("PNG"), index=1)
         assert not (tmp_path / "pred123-0.png").exists()
         assert not (tmp_path / "pred123.json").exists()  # the sidecar comes last
         release.set()
@@ -544,7 +554,7 @@ def test_data_uri_is_decoded_and_saved(tmp_path):
     paths = save_outputs(make_prediction(data_uri(png)), tmp_path)
 
     assert paths == [tmp_path / "pred123-0.png"]
-    assert paths[0].read_bytes() == png
+    assert paths[0].read_bytes() == as_saved(png)
     with Image.open(paths[0]) as image:
         assert image.size == (4, 4)
 

@@ -10,10 +10,9 @@ from typing import Any
 
 import gradio as gr
 
-from comet.models import get_model
 from comet.settings import AppSettings
 
-from .form import ModelForm, model_info
+from .form import ModelForm
 from .generate_tab import GenerateHandlers, GenerateTab, build_generate_tab, wire_generate_tab
 from .history_tab import (
     HistoryHandlers,
@@ -128,22 +127,8 @@ def settings_from_history(
     entry = history.find(prediction_id, request)
     if entry is None:
         raise gr.Error("Select a prediction first.")
-    spec = get_model(entry.model)
-    values = entry.input
-    model = spec.id if spec else entry.model
-    updates: dict[str, Any] = {
-        "model": gr.update(value=model),
-        "current_model": model,
-        "model_info": model_info(model),
-        "prompt": values.get("prompt", ""),
-        "tabs": gr.update(selected="generate-tab"),
-    }
-    if values.get("seed") is not None:
-        updates.update(seed=values["seed"], randomize_seed=False)
-    updates.update(form.visibility(model))
-    if spec is not None:
-        updates.update(form.restore(spec, values))
-    return updates
+    updates = form.restore_settings(entry.model, entry.input)
+    return updates | {"tabs": gr.update(selected="generate-tab")}
 
 
 def _on_page_load(

@@ -5,6 +5,7 @@ or hidden on a model switch (see GRADIO_NOTES: faster and kinder to typed values
 `@gr.render`). A widget's handler parameter (and API keyword) is `<model>__<field>`.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 import gradio as gr
@@ -238,7 +239,28 @@ class ModelForm:
             image=image,
         )
 
-    def restore(self, spec: ModelSpec, values: dict[str, Any]) -> dict[str, Any]:
+    def restore_settings(self, model: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Updates that put a run's model, prompt, seed and fields back into the Generate tab.
+
+        One way for every source of settings: History's "Use these settings" and "Load
+        settings from an image" both end here, so they restore exactly the same things.
+        """
+        spec = get_model(model)
+        model = spec.id if spec else model
+        updates: dict[str, Any] = {
+            "model": gr.update(value=model),
+            "current_model": model,
+            "model_info": model_info(model),
+            "prompt": values.get("prompt", ""),
+        }
+        if values.get("seed") is not None:
+            updates.update(seed=values["seed"], randomize_seed=False)
+        updates.update(self.visibility(model))
+        if spec is not None:
+            updates.update(self.restore(spec, values))
+        return updates
+
+    def restore(self, spec: ModelSpec, values: Mapping[str, Any]) -> dict[str, Any]:
         """Updates that put a recorded input back into this model's widgets."""
         updates: dict[str, Any] = {}
         for field in form_fields(spec):

@@ -15,6 +15,7 @@ from comet.jobs import JobUpdate, start_job
 from comet.models import get_model
 
 from .form import ModelForm, model_info, model_key
+from .image_settings import build_image_settings, wire_image_settings
 from .inputs import MAX_PROMPT_CHARS, request_preview
 from .keys import resolve_visitor_key
 from .limits import LimitExceeded
@@ -150,6 +151,7 @@ def _build_controls(tab: GenerateTab) -> None:
             "With **Randomize seed** on, Generate adds a random `seed` (shown after the run). "
             "Uploaded images are sent inline as `data:` URIs, shortened here."
         )
+    build_image_settings(c)
 
 
 class GenerateHandlers:
@@ -385,6 +387,7 @@ def wire_generate_tab(
         api_visibility="private",
     )
     _wire_preview(tab, handlers, visitor_key)
+    wire_image_settings(c, form)
 
 
 def _wire_model_switch(tab: GenerateTab) -> dict[str, Any]:
