@@ -74,6 +74,7 @@ def notes(update: dict) -> dict[int, str]:
         ("a boat", [SCHNELL, 7], None, 'Unknown model "7"'),
         ("a boat", {"a": 1}, None, "Models must be a list"),
         ("a boat", [SCHNELL, DEV], "abc", '"seed" must be a whole number'),
+        ("a boat", [SCHNELL, DEV], "1.5", '"seed" must be a whole number'),
         ("a boat", [SCHNELL, DEV], 1.5, '"seed" must be a whole number'),
         ("x" * 2001, [SCHNELL, DEV], None, "The prompt is 2,001 characters"),
     ],
@@ -95,9 +96,10 @@ def test_an_unknown_model_name_is_escaped_and_the_known_ones_listed(app):
 
 
 def test_short_names_and_a_comma_separated_string_are_accepted():
-    plan = plan_comparison(" a kite ", "flux-schnell, flux-dev,flux-schnell", seed=5)
+    plan = plan_comparison(" a kite ", "flux-schnell, flux-dev,flux-schnell", seed=" 5 ")
     assert [spec.id for spec in plan.specs] == [SCHNELL, DEV]
     assert plan.prompt == "a kite" and plan.seed == 5
+    assert [values["seed"] for values in plan.inputs] == [5, 5]
 
 
 def test_one_seed_goes_to_every_model_and_every_other_field_keeps_its_default(app, simulator):
@@ -135,6 +137,12 @@ def test_a_comparison_shows_one_column_per_model_then_each_result(app, simulator
         entry = history.get(run["id"])
         assert entry.model == run["model"] and entry.status == "succeeded"
         assert entry.source == "demo" and entry.files
+    listed = app.history_handlers.refresh(None, visitor())["history_ids"]
+    assert sorted(listed) == sorted(run["id"] for run in runs)
+    # resumable from History like any run (here it is already saved: its files are kept)
+    resumed = list(app.history_handlers.resume(runs[0]["id"], None, visitor()))
+    assert "Resumed: succeeded" in resumed[-1]["status"]
+    assert resumed[-1]["gallery"] == shown[0]
 
 
 # -- limits --------------------------------------------------------------------------------------
@@ -279,33 +287,81 @@ def test_compare_api_refuses_bad_input_in_its_status(connect, launch_app, simula
 # -- the page ------------------------------------------------------------------------------------
 
 
-@pytest.mark.browser
-@pytest.mark.timeout(120)
-def test_the_compare_tab_runs_two_models_and_shows_both_images(launch_app, tmp_path):
+@pytest.fixture
+def page(launch_app):
+    """A fresh page in Debian's Chromium (skips, or fails on CI, without it)."""
     from playwright.sync_api import expect
 
-    from tests.browser_support import TIMEOUT_MS, VIEWPORT, chromium, open_app, require_browser
+    from tests.browser_support import TIMEOUT_MS, VIEWPORT, chromium, require_browser
 
     require_browser()
     expect.set_options(timeout=TIMEOUT_MS)
-    with Simulator(time_scale=0.1, image_size=128) as sim, chromium() as browser:
-        _, url = launch_app(settings_for(tmp_path), demo_base_url=sim.base_url)
+    with chromium() as browser:
         context = browser.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(TIMEOUT_MS)
         try:
-            page = context.new_page()
-            open_app(page, url)
-            page.get_by_role("tab", name="Compare").click()
-            page.get_by_label("Prompt for every model").fill("a lighthouse at dusk")
-            page.get_by_label("FLUX.1 [schnell]", exact=True).check()
-            page.get_by_label("FLUX.1 [dev]", exact=True).check()
-            page.get_by_role("button", name="Compare", exact=True).click()
-            expect(page.locator("#compare-status")).to_contain_text("2 of 2 succeeded")
-            for i in range(2):
-                wait_for_column(page, i)
-            expect(page.locator("#compare-slot-2")).to_be_hidden()
-            assert {i["prompt"] for i in sim.created_inputs()} == {"a lighthouse at dusk"}
+            yield context.new_page()
         finally:
             context.close()
+
+
+def start_comparison(page, url: str, prompt: str, models: list[str]) -> None:
+    """Open the Compare tab, type the prompt, tick the models (by name) and press Compare."""
+    from tests.browser_support import open_app
+
+    open_app(page, url)
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_label("Prompt for every model").fill(prompt)
+    for name in models:
+        page.get_by_label(name, exact=True).check()
+    page.get_by_role("button", name="Compare", exact=True).click()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(120)
+def test_the_compare_tab_runs_two_models_and_shows_both_images(launch_app, page, tmp_path):
+    from playwright.sync_api import expect
+
+    with Simulator(time_scale=0.1, image_size=128) as sim:
+        _, url = launch_app(settings_for(tmp_path), demo_base_url=sim.base_url)
+        start_comparison(page, url, "a lighthouse at dusk", ["FLUX.1 [schnell]", "FLUX.1 [dev]"])
+        expect(page.locator("#compare-status")).to_contain_text("2 of 2 succeeded")
+        for i in range(2):
+            wait_for_column(page, i)
+            expect(page.locator(f"#compare-note-{i}")).to_contain_text("Succeeded in")
+        expect(page.locator("#compare-slot-2")).to_be_hidden()
+        sent = sim.created_inputs()
+        assert [values["prompt"] for values in sent] == ["a lighthouse at dusk"] * 2
+        # the empty seed box means one random seed for both (the page sends "", not 0)
+        assert len({values["seed"] for values in sent}) == 1 and sent[0]["seed"] != 0
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(120)
+def test_stop_in_the_page_stops_every_column_and_history_still_gets_the_images(
+    launch_app, page, tmp_path
+):
+    from playwright.sync_api import expect
+
+    clock = FakeClock()  # the runs stay in flight until the test moves this clock on
+    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
+        app, url = launch_app(settings_for(tmp_path), demo_base_url=sim.base_url)
+        start_comparison(page, url, "stopped in the page", ["FLUX.1 [schnell]", "FLUX.1 [dev]"])
+        for i in range(2):
+            expect(page.locator(f"#compare-note-{i}")).to_contain_text("prediction")
+        page.locator("#compare-stop").click()
+        expect(page.locator("#compare-status")).to_contain_text("Stopped.")
+        for i in range(2):
+            expect(page.locator(f"#compare-note-{i}")).to_contain_text("Stopped waiting")
+        expect(page.locator("#compare-stop")).to_be_disabled()
+        clock.advance(60)  # the predictions finish on the server
+        history = app.services.history
+        entries = wait_for(
+            lambda: (found := history.list()) and all(e.files for e in found) and found,
+            "both stopped runs to be saved by their background followers",
+        )
+        assert sorted(e.model for e in entries) == sorted([SCHNELL, DEV])
+        assert all(e.status == "succeeded" for e in entries)
 
 
 def wait_for_column(page, index: int) -> None:

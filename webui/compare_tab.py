@@ -27,7 +27,7 @@ from .run_loop import RunView, follow_run
 from .runs import run_job
 from .services import Backend, Services
 from .status import STOP_NOTE, friendly_error
-from .widgets import checked_checkbox_group, checked_number
+from .widgets import checked_checkbox_group
 from .wiring import by_name
 
 __all__ = [
@@ -71,6 +71,8 @@ def plan_comparison(
     if not prompt:
         raise InvalidInputError("Enter a prompt: it is sent to every model.", field="prompt")
     specs = _chosen_models(models)
+    if isinstance(seed, str):
+        seed = seed.strip()
     if seed in (None, ""):
         seed = (rng or random.SystemRandom()).randint(0, SEED_MAX)
     inputs = [build_input(spec.id, prompt, {}, seed=seed, randomize_seed=False) for spec in specs]
@@ -151,12 +153,12 @@ def build_compare_tab() -> CompareTab:
             elem_id="compare-prompt",
             scale=4,
         )
-        # Checked in the handler: Gradio's own check would show a toast naming no field.
-        c["seed"] = checked_number(
+        # Text, not gr.Number: the page shows an empty gr.Number as 0 and would send seed 0.
+        c["seed"] = gr.Textbox(
             label="Seed (optional)",
-            value=None,
-            precision=0,
+            placeholder="random",
             info="The same seed for every model; empty: one random seed for all.",
+            max_length=24,
             elem_id="compare-seed",
             scale=1,
         )
@@ -173,7 +175,9 @@ def build_compare_tab() -> CompareTab:
             "Stop", variant="secondary", interactive=False, scale=0, elem_id="compare-stop"
         )
     c["compare_status"] = gr.Markdown(
-        "Choose 2 to 4 models and press **Compare**.", elem_id="compare-status"
+        "Choose 2 to 4 models and press **Compare**.",
+        label="Comparison status",  # names the value for API callers; not shown
+        elem_id="compare-status",
     )
     with gr.Row(equal_height=False):
         for i in range(SLOTS):
@@ -181,12 +185,15 @@ def build_compare_tab() -> CompareTab:
                 c[f"images{i}"] = gr.Gallery(
                     label=f"Model {i + 1}",
                     elem_id=f"compare-images-{i}",
+                    elem_classes=["compare-images"],  # launch.APP_CSS shows it whole
                     columns=1,
                     height="auto",
                     object_fit="contain",  # whole images, not squares
                     buttons=["download", "fullscreen"],
                 )
-                c[f"note{i}"] = gr.Markdown("", elem_id=f"compare-note-{i}")
+                c[f"note{i}"] = gr.Markdown(
+                    "", label=f"Model {i + 1} status", elem_id=f"compare-note-{i}"
+                )
             c[f"slot{i}"] = slot
     gr.Markdown(
         "Every run is saved in **History** like any other, with its own model and settings."
@@ -205,7 +212,7 @@ class CompareHandlers:
         self,
         prompt: str,
         models: list[str],
-        seed: int | None = None,
+        seed: int | str | None = None,
         visitor_key: str | None = None,
         typed_key: str | None = None,
         request: gr.Request = None,

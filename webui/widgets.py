@@ -11,7 +11,7 @@ from typing import Any
 
 import gradio as gr
 
-__all__ = ["checked_checkbox_group", "checked_dropdown", "checked_number", "checked_slider"]
+__all__ = ["checked_checkbox_group", "checked_dropdown", "checked_slider"]
 
 
 def _raw(payload: Any) -> Any:
@@ -37,10 +37,3 @@ def checked_checkbox_group(**kwargs: Any) -> gr.CheckboxGroup:
     group = gr.CheckboxGroup(**kwargs)
     group.preprocess = _raw  # type: ignore[method-assign]
     return group
-
-
-def checked_number(**kwargs: Any) -> gr.Number:
-    """A gr.Number whose value is checked by the catalogue (a non-number gets a message)."""
-    number = gr.Number(**kwargs)
-    number.preprocess = _raw  # type: ignore[method-assign]
-    return number
