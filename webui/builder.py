@@ -12,6 +12,7 @@ import gradio as gr
 
 from comet.settings import AppSettings
 
+from .compare_tab import CompareHandlers, CompareTab, build_compare_tab, wire_compare_tab
 from .form import ModelForm
 from .generate_tab import GenerateHandlers, GenerateTab, build_generate_tab, wire_generate_tab
 from .history_tab import (
@@ -41,6 +42,7 @@ class WebApp:
     generate_handlers: GenerateHandlers
     history_handlers: HistoryHandlers
     key_handlers: KeyHandlers
+    compare_handlers: CompareHandlers | None = None
 
     @property
     def settings(self) -> AppSettings:
@@ -64,6 +66,7 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
     generate = GenerateHandlers(services, form)
     history = HistoryHandlers(services)
     keys = KeyHandlers(services)
+    compare = CompareHandlers(services)
     with gr.Blocks(title=TITLE) as blocks:
         gr.Markdown(
             f"# {TITLE}\nGenerate images with the FLUX family of models through CometAPI's "
@@ -76,6 +79,8 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
         with gr.Tabs() as tabs:
             with gr.Tab("Generate", id="generate-tab"):
                 generate_tab = build_generate_tab(form, build_key_panel)
+            with gr.Tab("Compare", id="compare-tab"):
+                compare_tab = build_compare_tab()
             with gr.Tab("History", id="history-tab"):
                 history_tab = build_history_tab()
         key_panel = generate_tab.key_panel
@@ -88,10 +93,13 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
             run_examples=settings.demo and not settings.require_user_key,
         )
         wire_history_tab(history_tab, history, visitor_key, settings.concurrency)
+        wire_compare_tab(
+            compare_tab, compare, visitor_key, key_panel["key_box"], settings.concurrency
+        )
         wire_key_panel(key_panel, keys, banner)
-        _connect_parts(generate_tab, history_tab, history, form, tabs)
+        _connect_parts(generate_tab, history_tab, history, form, tabs, compare_tab)
         _on_page_load(blocks, generate_tab, history_tab, history, keys, banner)
-    return WebApp(blocks, services, generate, history, keys)
+    return WebApp(blocks, services, generate, history, keys, compare)
 
 
 def _connect_parts(
@@ -100,9 +108,10 @@ def _connect_parts(
     history: HistoryHandlers,
     form: ModelForm,
     tabs: gr.Tabs,
+    compare_tab: CompareTab,
 ) -> None:
-    """History refreshes after a run; "Use these settings" fills the Generate tab."""
-    for event in generate_tab.run_events:
+    """History refreshes after a run or a comparison; "Use these settings" fills Generate."""
+    for event in [*generate_tab.run_events, compare_tab.compare_event]:
         event.then(**history_tab.refresh_event(history))
     c = generate_tab.c
     use_outputs = {n: c[n] for n in ("model", "current_model", "model_info", "prompt")}

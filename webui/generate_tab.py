@@ -11,16 +11,15 @@ import gradio as gr
 
 from comet._constants import DEFAULT_MODEL
 from comet.errors import CometError
-from comet.jobs import JobUpdate, start_job
+from comet.jobs import JobUpdate
 from comet.models import get_model
 
 from .form import ModelForm, model_info, model_key
 from .image_settings import build_image_settings, wire_image_settings
 from .inputs import MAX_PROMPT_CHARS, request_preview
-from .keys import resolve_visitor_key
-from .limits import LimitExceeded
 from .placeholders import shape_of, waiting_image
 from .run_loop import follow_run
+from .runs import run_job
 from .services import Backend, Services
 from .status import STOP_NOTE
 from .wiring import by_name, with_form_signature
@@ -218,21 +217,10 @@ class GenerateHandlers:
         request: gr.Request | None,
         chosen: list[Backend],
     ) -> Iterator[JobUpdate]:
-        """Set-up, the job and clean-up, as one generator the run loop can close.
+        """The shared job path (runs.run_job) with this form's input."""
 
-        Closed before the images are saved (Stop), it hands the prediction to a background
-        follower, which saves them to History and holds the visitor's slot until it is done.
-        """
-        services = self.services
-        lease = client = last = None
-        handed_off = False
-        try:
-            backend = services.choose_backend(resolve_visitor_key(typed_key, visitor_key))
-            # The slot first: uploads are decoded only for a visitor within their limits.
-            lease = services.limiter.acquire(
-                services.identities(request), count_towards_hourly=False
-            )
-            values = self.form.collect_input(
+        def collect() -> dict[str, Any]:
+            return self.form.collect_input(
                 form["prompt"],
                 form["model"],
                 form["seed"],
@@ -240,40 +228,16 @@ class GenerateHandlers:
                 form["extra_input"],
                 form["fields"],
             )
-            self._check_image_count(values, backend)
-            if backend.owner_pays:
-                services.limiter.charge(lease)  # only a checked input spends the hour
-            client = services.client(backend)
-            chosen.append(backend)
-            for update in start_job(
-                client,
-                form["model"],
-                values,
-                output_dir=services.output_dir,
-                history=services.history,
-                owner=services.owner_of(request),
-                source="demo" if backend.demo else "app",
-            ):
-                if last is None:
-                    services.claim(update.prediction.id)
-                last = update
-                yield update
-        except GeneratorExit:
-            if last is not None and last.stage != "saved":
-                services.follow_in_background(client, last.prediction.id, lease)
-                handed_off = True
-            raise
-        finally:
-            # Keep clean-up instant: on Stop this runs on the server's event loop.
-            if not handed_off:
-                _clean_up(lease, client)
-                if last is not None:
-                    services.unclaim(last.prediction.id)
 
-    def _check_image_count(self, values: dict[str, Any], backend: Backend) -> None:
-        limit = self.services.settings.max_images_per_run
-        if backend.owner_pays and int(values.get("num_outputs") or 1) > limit:
-            raise LimitExceeded(f"This app allows at most {limit} images per run.")
+        return run_job(
+            self.services,
+            form["model"],
+            collect,
+            visitor_key=visitor_key,
+            typed_key=typed_key,
+            request=request,
+            chosen=chosen,
+        )
 
     @staticmethod
     def stop(run: dict | None) -> dict[str, Any]:
@@ -315,13 +279,6 @@ class GenerateHandlers:
         if seed_used is None:
             return {}
         return {"seed": seed_used, "randomize_seed": False}
-
-
-def _clean_up(lease: Any, client: Any) -> None:
-    if lease is not None:
-        lease.release()
-    if client is not None:
-        client.close()
 
 
 def _describe_success(final: JobUpdate, elapsed: float, *, demo: bool) -> str:

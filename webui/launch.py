@@ -32,6 +32,10 @@ APP_CSS = """
 #gallery .gallery-item:only-child .thumbnail-item { aspect-ratio: auto; height: auto; }
 #gallery .gallery-item:only-child img { width: 100%; height: auto; max-height: 72vh; }
 #gallery .grid-wrap:has(.gallery-item) { height: auto; min-height: 0; max-height: none; }
+/* Compare: each column's result whole, at its own shape. */
+.compare-images .thumbnail-item { aspect-ratio: auto; height: auto; }
+.compare-images img { object-fit: contain; width: 100%; height: auto; max-height: 60vh; }
+.compare-images .grid-wrap:has(.gallery-item) { height: auto; min-height: 0; max-height: none; }
 """
 
 # Ctrl+Enter (Cmd+Enter on a Mac) generates from anywhere on the page.

@@ -11,7 +11,7 @@ from typing import Any
 
 import gradio as gr
 
-__all__ = ["checked_dropdown", "checked_slider"]
+__all__ = ["checked_checkbox_group", "checked_dropdown", "checked_slider"]
 
 
 def _raw(payload: Any) -> Any:
@@ -30,3 +30,10 @@ def checked_dropdown(**kwargs: Any) -> gr.Dropdown:
     dropdown = gr.Dropdown(**kwargs)
     dropdown.preprocess = _raw  # type: ignore[method-assign]
     return dropdown
+
+
+def checked_checkbox_group(**kwargs: Any) -> gr.CheckboxGroup:
+    """A gr.CheckboxGroup whose choices are checked by the handler (short names welcome)."""
+    group = gr.CheckboxGroup(**kwargs)
+    group.preprocess = _raw  # type: ignore[method-assign]
+    return group

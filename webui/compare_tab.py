@@ -1,0 +1,420 @@
+"""The Compare tab: one prompt (and one seed) sent to 2-4 models at once, side by side.
+
+Each model runs through the same job path as Generate (runs.run_job): the visitor's limits
+count it, History records it, Stop hands it to a background follower. The runs go in parallel
+(parallel_runs.follow_together), so a comparison takes about as long as its slowest model.
+`build_compare_tab` lays the tab out, `CompareHandlers` holds its plain handlers (tests call
+them directly) and `wire_compare_tab` connects the two.
+"""
+
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from comet.errors import InvalidInputError
+from comet.jobs import JobUpdate
+from comet.models import MODELS, ModelSpec, get_model
+
+from .inputs import MAX_PROMPT_CHARS, SEED_MAX, build_input
+from .parallel_runs import follow_together
+from .placeholders import shape_of, waiting_image
+from .run_loop import RunView, follow_run
+from .runs import run_job
+from .services import Backend, Services
+from .status import STOP_NOTE, friendly_error
+from .widgets import checked_checkbox_group
+from .wiring import by_name
+
+__all__ = [
+    "Comparison",
+    "CompareHandlers",
+    "CompareTab",
+    "MAX_MODELS",
+    "MIN_MODELS",
+    "build_compare_tab",
+    "plan_comparison",
+    "wire_compare_tab",
+]
+
+MIN_MODELS = 2
+MAX_MODELS = 4
+SLOTS = MAX_MODELS  # columns built once, shown for the models chosen
+WAITING_CAPTION = "Generating…"  # the same caption as Generate's placeholder
+
+
+@dataclass
+class Comparison:
+    """A checked comparison: the models in order, and the exact input each one is sent."""
+
+    prompt: str
+    specs: list[ModelSpec]
+    inputs: list[dict[str, Any]]
+    seed: int | None
+
+
+def plan_comparison(
+    prompt: Any, models: Any, seed: Any = None, *, rng: random.Random | None = None
+) -> Comparison:
+    """Check the prompt, the models and the seed; raise InvalidInputError saying what is wrong.
+
+    Models may be full ids or short names, as a list (or one comma-separated string);
+    repeats count once. Without a seed, one random seed is drawn and sent to every model that
+    takes one, so the models are compared on equal terms. Every other field keeps the model's
+    catalogue default.
+    """
+    prompt = prompt.strip() if isinstance(prompt, str) else ""
+    if not prompt:
+        raise InvalidInputError("Enter a prompt: it is sent to every model.", field="prompt")
+    specs = _chosen_models(models)
+    if isinstance(seed, str):
+        seed = seed.strip()
+    if seed in (None, ""):
+        seed = (rng or random.SystemRandom()).randint(0, SEED_MAX)
+    inputs = [build_input(spec.id, prompt, {}, seed=seed, randomize_seed=False) for spec in specs]
+    sent = next((values["seed"] for values in inputs if "seed" in values), None)
+    return Comparison(prompt, specs, inputs, sent)
+
+
+def _chosen_models(models: Any) -> list[ModelSpec]:
+    if models is None:
+        items: list[Any] = []
+    elif isinstance(models, str):
+        items = re.split(r"[\s,]+", models)
+    elif isinstance(models, (list, tuple)):
+        items = list(models)
+    else:
+        raise InvalidInputError("Models must be a list of model ids.", field="models")
+    items = [item for item in items if not (isinstance(item, str) and not item.strip())]
+    if len(items) > MAX_MODELS * 4:  # not worth looking each one up
+        raise _count_error(len(items))
+    specs: list[ModelSpec] = []
+    for item in items:
+        spec = get_model(item) if isinstance(item, str) else None
+        if spec is None:
+            names = ", ".join(s.name for s in MODELS.values())
+            raise InvalidInputError(
+                f'Unknown model "{_clip(item)}". Choose from: {names}.', field="models"
+            )
+        if spec not in specs:
+            specs.append(spec)
+    if not MIN_MODELS <= len(specs) <= MAX_MODELS:
+        raise _count_error(len(specs))
+    return specs
+
+
+def _count_error(count: int) -> InvalidInputError:
+    return InvalidInputError(
+        f"Choose {MIN_MODELS} to {MAX_MODELS} models to compare (you chose {count}).",
+        field="models",
+    )
+
+
+def _clip(item: Any, limit: int = 60) -> str:
+    """The name as typed, short and on one line (friendly_error escapes it for Markdown)."""
+    text = " ".join(str(item).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class CompareTab:
+    """The tab's components by name; the builder wires History to `tab.compare_event`."""
+
+    def __init__(self) -> None:
+        self.c: dict[str, Any] = {}
+        self.compare_event: Any = None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.c[name]
+
+    def run_outputs(self) -> dict[str, Any]:
+        """What a comparison updates: the status, its state, and every slot's parts."""
+        names = ["compare_status", "compare_state"]
+        for i in range(SLOTS):
+            names += [f"slot{i}", f"images{i}", f"note{i}"]
+        return {n: self.c[n] for n in names}
+
+
+def build_compare_tab() -> CompareTab:
+    """Lay out the tab (inside a gr.Tab): prompt, models and seed, then one column per model."""
+    tab = CompareTab()
+    c = tab.c
+    c["compare_state"] = gr.State({"runs": [], "done": True})
+    with gr.Row():
+        c["prompt"] = gr.Textbox(
+            label="Prompt for every model",
+            placeholder="One prompt, sent to each chosen model… (Enter compares)",
+            lines=1,
+            max_lines=6,
+            max_length=MAX_PROMPT_CHARS,
+            elem_id="compare-prompt",
+            scale=4,
+        )
+        # Text, not gr.Number: the page shows an empty gr.Number as 0 and would send seed 0.
+        c["seed"] = gr.Textbox(
+            label="Seed (optional)",
+            placeholder="random",
+            info="The same seed for every model; empty: one random seed for all.",
+            max_length=24,
+            elem_id="compare-seed",
+            scale=1,
+        )
+    c["models"] = checked_checkbox_group(
+        choices=[(spec.display_name, spec.id) for spec in MODELS.values()],
+        value=[],
+        label=f"Models ({MIN_MODELS} to {MAX_MODELS})",
+        info="Each runs with its own default settings; the runs go in parallel.",
+        elem_id="compare-models",
+    )
+    with gr.Row():
+        c["compare"] = gr.Button("Compare", variant="primary", elem_id="compare-button")
+        c["stop"] = gr.Button(
+            "Stop", variant="secondary", interactive=False, scale=0, elem_id="compare-stop"
+        )
+    c["compare_status"] = gr.Markdown(
+        "Choose 2 to 4 models and press **Compare**.",
+        label="Comparison status",  # names the value for API callers; not shown
+        elem_id="compare-status",
+    )
+    with gr.Row(equal_height=False):
+        for i in range(SLOTS):
+            with gr.Column(visible=False, min_width=220, elem_id=f"compare-slot-{i}") as slot:
+                c[f"images{i}"] = gr.Gallery(
+                    label=f"Model {i + 1}",
+                    elem_id=f"compare-images-{i}",
+                    elem_classes=["compare-images"],  # launch.APP_CSS shows it whole
+                    columns=1,
+                    height="auto",
+                    object_fit="contain",  # whole images, not squares
+                    buttons=["download", "fullscreen"],
+                )
+                c[f"note{i}"] = gr.Markdown(
+                    "", label=f"Model {i + 1} status", elem_id=f"compare-note-{i}"
+                )
+            c[f"slot{i}"] = slot
+    gr.Markdown(
+        "Every run is saved in **History** like any other, with its own model and settings."
+    )
+    return tab
+
+
+class CompareHandlers:
+    """Compare and its Stop, as plain methods."""
+
+    def __init__(self, services: Services, clock: Callable[[], float] = time.monotonic) -> None:
+        self.services = services
+        self.clock = clock
+
+    def compare(
+        self,
+        prompt: str,
+        models: list[str],
+        seed: int | str | None = None,
+        visitor_key: str | None = None,
+        typed_key: str | None = None,
+        request: gr.Request = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Send one prompt to each chosen model at once, yielding every column's progress."""
+        try:
+            plan = plan_comparison(prompt, models, seed)
+        except InvalidInputError as exc:
+            yield {"compare_status": friendly_error(exc)}
+            return
+        state = {"runs": [{"model": s.id, "id": None, "done": False} for s in plan.specs]}
+        state["done"] = False
+        started = self.clock()
+        opening = self._opening(plan, state)
+        yield opening
+        # What every column shows now: the last yield repeats it all, as an API caller gets
+        # only the last yield.
+        columns = {n: v for n, v in opening.items() if n.startswith(("images", "note"))}
+        runs = [
+            self._run(spec, values, visitor_key, typed_key, request)
+            for spec, values in zip(plan.specs, plan.inputs, strict=True)
+        ]
+        outcomes: dict[int, bool] = {}  # index -> succeeded
+        for batch in follow_together(runs):
+            update: dict[str, Any] = {}
+            for index, view in batch:
+                update |= self._slot_update(index, view, state, self.clock() - started)
+                if view.done:
+                    outcomes[index] = not view.failed
+            columns |= update
+            state["done"] = len(outcomes) == len(runs)
+            update["compare_state"] = state
+            update["compare_status"] = _overall(plan, outcomes, self.clock() - started)
+            yield update
+        yield {
+            **columns,
+            "compare_state": state,
+            "compare_status": _overall(plan, outcomes, self.clock() - started),
+        }
+
+    def _run(
+        self,
+        spec: ModelSpec,
+        values: dict[str, Any],
+        visitor_key: str | None,
+        typed_key: str | None,
+        request: gr.Request | None,
+    ) -> Iterator[RunView]:
+        """One model's run on the shared job path, as the views its column shows."""
+        chosen: list[Backend] = []
+        job = run_job(
+            self.services,
+            spec.id,
+            lambda: values,
+            visitor_key=visitor_key,
+            typed_key=typed_key,
+            request=request,
+            chosen=chosen,
+        )
+        return follow_run(
+            job,
+            describe_success=lambda final, elapsed: _describe_success(
+                final, elapsed, demo=bool(chosen) and chosen[0].demo
+            ),
+        )
+
+    @staticmethod
+    def _opening(plan: Comparison, state: dict[str, Any]) -> dict[str, Any]:
+        """Every chosen model's column, shown with a placeholder of its shape; the rest hidden."""
+        update: dict[str, Any] = {"compare_state": state}
+        update["compare_status"] = _overall(plan, {}, 0.0)
+        for i in range(SLOTS):
+            if i < len(plan.specs):
+                spec = plan.specs[i]
+                placeholder = waiting_image(*shape_of(spec.id, {}, ""))
+                update[f"slot{i}"] = gr.update(visible=True)
+                update[f"images{i}"] = gr.update(
+                    value=[(placeholder, WAITING_CAPTION)], label=spec.display_name
+                )
+                update[f"note{i}"] = f"**Submitting…** · `{spec.name}`"
+            else:
+                update[f"slot{i}"] = gr.update(visible=False)
+                update[f"images{i}"] = None
+                update[f"note{i}"] = ""
+        return update
+
+    def _slot_update(
+        self, index: int, view: RunView, state: dict[str, Any], elapsed: float
+    ) -> dict[str, Any]:
+        run = state["runs"][index]
+        run["id"] = view.prediction_id or run["id"]
+        run["done"] = view.done
+        note = view.status
+        if view.failed and run["id"]:
+            note += f"\n\n_after {elapsed:.1f} s_"
+        update: dict[str, Any] = {f"note{index}": note}
+        if view.files is not None:
+            update[f"images{index}"] = self.services.shown(view.files)
+        elif view.failed:
+            update[f"images{index}"] = None  # the placeholder goes; nothing was made
+        return update
+
+    @staticmethod
+    def stop(state: dict[str, Any] | None) -> dict[str, Any]:
+        """What Stop says in each column whose run had not finished."""
+        state = state or {}
+        update: dict[str, Any] = {"stop": gr.update(interactive=False)}
+        if state.get("done", True):
+            return update  # too late: the results stand
+        for i, run in enumerate(state.get("runs", [])):
+            if run.get("done"):
+                continue
+            if run.get("id"):
+                update[f"note{i}"] = "**Stopped waiting.** " + STOP_NOTE.format(id=run["id"])
+            else:
+                update[f"note{i}"] = "Stopped before this model's prediction was created."
+            update[f"images{i}"] = None
+        update["compare_status"] = (
+            "**Stopped.** Predictions already created keep running on CometAPI; their images "
+            "are saved to History when they finish."
+        )
+        return update
+
+
+def _overall(plan: Comparison, outcomes: dict[int, bool], elapsed: float) -> str:
+    count = len(plan.specs)
+    seed = f" · seed {plan.seed} for every model" if plan.seed is not None else ""
+    if len(outcomes) < count:
+        return f"**Comparing {count} models…** {elapsed:.1f} s{seed}"
+    succeeded = sum(outcomes.values())
+    return (
+        f"**Done in {elapsed:.1f} s** · {succeeded} of {count} succeeded{seed} · "
+        "each run is in History"
+    )
+
+
+def _describe_success(final: JobUpdate, elapsed: float, *, demo: bool) -> str:
+    count = len(final.files)
+    plural = "image" if count == 1 else "images"
+    seed = final.prediction.seed
+    lines = [
+        f"**Succeeded in {elapsed:.1f} s** · {count} {plural}"
+        + (f" · seed {seed}" if seed is not None else "")
+        + (" · demo placeholder" if demo else ""),
+        f"prediction `{final.prediction.id}`",
+    ]
+    return "\n\n".join(lines)
+
+
+def wire_compare_tab(
+    tab: CompareTab,
+    handlers: CompareHandlers,
+    visitor_key: gr.State,
+    typed_key: gr.Textbox,
+    concurrency: int,
+) -> None:
+    """Connect the tab's events; `tab.compare_event` is what others chain after."""
+    c = tab.c
+    outputs = tab.run_outputs()
+    triggers = [c["compare"].click, c["prompt"].submit]
+    # Registered before the run: the page starts a trigger's events in this order.
+    gr.on(
+        triggers=triggers,
+        fn=_enabled,
+        outputs=[c["stop"]],
+        api_visibility="private",
+        show_progress="hidden",
+        queue=False,
+    )
+    tab.compare_event = gr.on(
+        triggers=triggers,
+        fn=by_name(handlers.compare, outputs),
+        inputs_kwargs={
+            "prompt": c["prompt"],
+            "models": c["models"],
+            "seed": c["seed"],
+            "visitor_key": visitor_key,
+            "typed_key": typed_key,
+        },
+        outputs=list(outputs.values()),
+        api_name="compare",
+        # One limit for every run that waits on the API: Generate, Resume and Compare.
+        concurrency_limit=concurrency,
+        concurrency_id="generate",
+    )
+    tab.compare_event.then(
+        _disabled, None, [c["stop"]], api_visibility="private", show_progress="hidden"
+    )
+    stop_outputs = {"stop": c["stop"], "compare_status": c["compare_status"]}
+    stop_outputs |= {n: c[n] for i in range(SLOTS) for n in (f"note{i}", f"images{i}")}
+    # Cancel first, then say so: a yield in flight cannot overwrite the Stop message.
+    c["stop"].click(None, None, None, cancels=[tab.compare_event]).then(
+        by_name(handlers.stop, stop_outputs),
+        [c["compare_state"]],
+        list(stop_outputs.values()),
+        api_visibility="private",
+    )
+
+
+def _enabled() -> Any:
+    return gr.update(interactive=True)
+
+
+def _disabled() -> Any:
+    return gr.update(interactive=False)
