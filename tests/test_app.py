@@ -457,7 +457,7 @@ def test_the_request_preview_is_exactly_what_generate_sends(start, sim, connect,
     }
 
     _, message = call_event(url, "preview", api.session_hash, **values)
-    preview_json, preview_curl = message["output"]["data"]
+    preview_json, preview_curl, *_code = message["output"]["data"]
     status, gallery, seed = generate(api, **values)
 
     assert "Succeeded" in status, status
