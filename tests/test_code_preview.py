@@ -157,6 +157,9 @@ def test_the_copied_command_line_and_python_send_exactly_what_generate_sends(
     assert cli.returncode == 0 or not known, cli.stderr
     assert snippet.returncode == 0 or not known, snippet.stderr
     assert len(creates(simulator)) == 3, (cli.stderr, snippet.stderr)
+    if known:  # and the snippet saved the images it printed
+        saved = [work / line for line in snippet.stdout.split()]
+        assert saved and all(path.is_file() for path in saved), snippet.stdout
     _, by_cli, by_python = sent_inputs(simulator)
     if form["randomize_seed"]:  # Generate adds a seed of its own; the preview leaves it out
         by_generate.pop("seed", None)

@@ -119,6 +119,7 @@ def python_snippet(model: str, values: Mapping[str, Any], upload_names: Sequence
     imports = ["from comet import CometClient"]
     if split.files_used:
         imports.append("from comet.images import image_to_data_uri")
+    imports.append("from comet.outputs import save_outputs")
     header = ["# The key comes from COMET_API_KEY (and the server from COMET_BASE_URL, if set)."]
     client = "CometClient.from_env()"
     if split.extra and split.spec is not None:
@@ -137,7 +138,8 @@ def python_snippet(model: str, values: Mapping[str, Any], upload_names: Sequence
             *[f"    {line}" for line in lines],
             "        },",
             "    )",
-            "print(prediction.id, prediction.output)  # the output: image URLs",
+            'for path in save_outputs(prediction, "outputs"):  # now: delivery URLs expire',
+            "    print(path)",
         ]
     )
 
