@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -17,7 +18,7 @@ from .errors import CometError, InvalidInputError
 from .jobs import JobUpdate, follow_job, start_job
 from .settings import AppSettings, read_output_dir
 
-__all__ = ["main", "parse_settings", "resolve_model"]
+__all__ = ["build_cli_input", "main", "parse_json_input", "parse_settings", "resolve_model"]
 
 DEMO_KEY = "demo-mode-no-key"  # the offline simulator wants a non-empty Bearer token
 
@@ -44,19 +45,96 @@ def resolve_model(name: str) -> str:
 
 
 def parse_settings(model: str, pairs: Sequence[str]) -> dict[str, Any]:
-    """Turn --set key=value pairs into typed inputs, coerced through the catalogue."""
+    """Turn --set key=value pairs into typed inputs, coerced through the catalogue.
+
+    An image input takes a URL or `@path` (a local file, sent inline as a data: URI, as the
+    app sends an upload); a list-of-images input takes one per --set, or a JSON list.
+    """
     from .models import coerce_value, get_model
 
     spec = get_model(model)
     values: dict[str, Any] = {}
+    images: dict[str, tuple[Any, list[Any]]] = {}  # name: (field, items of every --set)
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         key = key.strip()
         if not sep or not key:
             raise InvalidInputError(f"--set expects key=value, got {pair!r}")
         field = spec.field(key) if spec else None
-        values[key] = coerce_value(field, raw) if field else _guess_type(raw)
+        if field is None:
+            values[key] = _guess_type(raw)
+        elif field.kind == "images":
+            images.setdefault(key, (field, []))[1].extend(_image_items(key, raw))
+        elif field.kind == "image":
+            values[key] = coerce_value(field, _image_ref(key, raw))
+        else:
+            values[key] = coerce_value(field, raw)
+    for key, (field, items) in images.items():
+        values[key] = coerce_value(field, items)
     return values
+
+
+def _image_ref(key: str, raw: Any) -> Any:
+    """`@path` becomes the file's data: URI; anything else (a URL) is kept as given."""
+    if not isinstance(raw, str) or not raw.startswith("@"):
+        return raw
+    from .images import image_to_data_uri
+
+    path = Path(raw[1:]).expanduser()
+    if not path.is_file():
+        raise InvalidInputError(
+            f'"{key}": no image file at {str(path)!r} (after @ comes the path of a local '
+            "JPEG, PNG, GIF or WebP file).",
+            field=key,
+        )
+    return image_to_data_uri(path, field=key)
+
+
+def _image_items(key: str, raw: str) -> list[Any]:
+    """One --set of a list-of-images input: one URL or @path, or a JSON list of them."""
+    if not raw.strip().startswith("["):
+        return [_image_ref(key, raw.strip())]
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        raise InvalidInputError(
+            f'"{key}" must be a URL, @path, or a JSON list of them, got {raw[:60]!r}', field=key
+        ) from None
+    if not isinstance(items, list):
+        raise InvalidInputError(f'"{key}" must be a JSON list of image URLs', field=key)
+    return [_image_ref(key, item) for item in items]
+
+
+def parse_json_input(text: str | None) -> dict[str, Any]:
+    """--json: a JSON object merged into the input (it wins), as the app's Extra input box.
+
+    Names the catalogue does not know are sent as they are, for inputs it lacks.
+    """
+    if text is None or not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise InvalidInputError(f"--json is not valid JSON: {exc}", field="json") from None
+    if not isinstance(value, dict):
+        raise InvalidInputError(
+            "--json must be a JSON object, e.g. '{\"guidance\": 3.5}'", field="json"
+        )
+    return value
+
+
+def build_cli_input(
+    model: str, prompt: str, pairs: Sequence[str], json_text: str | None = None
+) -> dict[str, Any]:
+    """The input `generate` sends: --set values, the prompt, then --json; checked and typed."""
+    from .models import get_model, validate_input
+
+    values = parse_settings(model, pairs)
+    values["prompt"] = prompt
+    extra = parse_json_input(json_text)
+    if get_model(model) is None:  # a model the catalogue lacks: sent as given
+        return {**values, **extra}
+    return validate_input(model, values, omit_defaults=False, extra=extra or None)
 
 
 def _guess_type(raw: str) -> Any:
@@ -72,7 +150,7 @@ def _guess_type(raw: str) -> Any:
     return raw
 
 
-def _make_client(out: TextIO) -> CometClient:
+def _make_client(out: TextIO, **options: Any) -> CometClient:
     """A client for CometAPI with COMET_API_KEY, else for the offline simulator."""
     settings = AppSettings.from_env()
     key, base_url = settings.owner_key, settings.base_url
@@ -90,6 +168,7 @@ def _make_client(out: TextIO) -> CometClient:
         base_url=base_url,
         poll_interval=settings.poll_interval,
         timeout=settings.timeout,
+        **options,
     )
 
 
@@ -124,12 +203,13 @@ def _report(updates: Iterator[JobUpdate], out: TextIO) -> int:
 
 def _cmd_generate(args: argparse.Namespace, out: TextIO) -> int:
     model = resolve_model(args.model)
-    values = parse_settings(model, args.set or [])
-    values["prompt"] = args.prompt
+    values = build_cli_input(model, args.prompt, args.set or [], args.json)
     from .history import History
 
     out_dir = _output_dir(args)
-    with _make_client(out) as client:
+    # The input is checked above, --json included; the client's own check would refuse
+    # the names --json adds that the catalogue does not know.
+    with _make_client(out, validator=None) as client:
         history = History.in_directory(out_dir)
         try:
             # Past runs of this model tell the client when to expect this one to finish.
@@ -202,7 +282,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", default=DEFAULT_MODEL, help=f"a name or owner/name, default {DEFAULT_MODEL}"
     )
     generate.add_argument(
-        "--set", action="append", metavar="KEY=VALUE", help="a model input, e.g. num_outputs=2"
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a model input, e.g. num_outputs=2; an image input takes a URL or @path of a "
+        "local file",
+    )
+    generate.add_argument(
+        "--json",
+        metavar="OBJECT",
+        help="more input as a JSON object, merged last, e.g. '{\"guidance\": 3.5}'",
     )
     generate.add_argument("--out", help="output directory (default $COMET_OUTPUT_DIR or ./outputs)")
     generate.set_defaults(handler=_cmd_generate)

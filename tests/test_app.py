@@ -457,7 +457,7 @@ def test_the_request_preview_is_exactly_what_generate_sends(start, sim, connect,
     }
 
     _, message = call_event(url, "preview", api.session_hash, **values)
-    preview_json, preview_curl = message["output"]["data"]
+    preview_json, preview_curl, *_code = message["output"]["data"]
     status, gallery, seed = generate(api, **values)
 
     assert "Succeeded" in status, status
@@ -523,3 +523,14 @@ def test_the_owner_key_appears_in_no_response_and_no_log(start, connect, tmp_pat
     assert any("/replicate/v1/models/" in line for line in logged)  # app traffic was captured
     assert [line for line in logged if owner_key in line] == []
     assert owner_key not in caplog.text
+
+
+# -- issue 14: a link that reopens a result ----------------------------------------------------
+
+
+def test_a_page_without_a_prediction_link_loads_cleanly(start, sim, connect, tmp_path):
+    # A page opened without ?prediction= still runs the step; it must change nothing, cleanly.
+    _, url = start(demo_settings(tmp_path), demo_base_url=sim.base_url)
+    api = connect(url)
+    _, message = call_event(url, "open_link", api.session_hash)
+    assert message["success"] is True, message

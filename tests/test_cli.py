@@ -14,6 +14,7 @@ from PIL import Image
 from comet.cli import parse_settings, resolve_model
 from comet.errors import InvalidInputError
 from comet.history import History
+from comet.images import image_to_data_uri
 from comet.prediction import Prediction
 from comet.simulator import Simulator
 from tests.support import DEADLINE, clean_env, creates, free_port, run_python, start_python
@@ -119,6 +120,64 @@ def test_generate_refuses_an_unknown_short_name_before_sending(tmp_path, keyed_s
     assert result.stderr.startswith("error: Unknown model 'flux-9000'")
     assert "Traceback" not in result.stderr
     assert keyed_sim.received == []
+
+
+def test_an_image_input_takes_a_local_file_as_the_app_sends_an_upload(tmp_path, keyed_sim):
+    Image.new("RGB", (24, 16), (10, 120, 200)).save(tmp_path / "my photo.png")
+    args = ["generate", "x", "--model", "flux-kontext-pro", "--set", "input_image=@my photo.png"]
+    result = cli(tmp_path, *args, "--out", str(tmp_path / "out"), **with_key(keyed_sim))
+
+    assert result.returncode == 0, result.stderr
+    [sent] = keyed_sim.created_inputs()
+    assert sent["input_image"] == image_to_data_uri(tmp_path / "my photo.png")
+
+
+def test_a_list_of_images_takes_one_per_set_urls_and_files_alike(tmp_path, keyed_sim):
+    Image.new("RGB", (8, 8)).save(tmp_path / "a.png")
+    args = ["generate", "x", "--model", "flux-2-pro", "--set", "input_images=@a.png"]
+    args += ["--set", "input_images=https://example.com/b.png"]
+    result = cli(tmp_path, *args, "--out", str(tmp_path / "out"), **with_key(keyed_sim))
+
+    assert result.returncode == 0, result.stderr
+    [sent] = keyed_sim.created_inputs()
+    assert sent["input_images"] == [
+        image_to_data_uri(tmp_path / "a.png"),
+        "https://example.com/b.png",
+    ]
+
+
+def test_json_input_is_merged_last_and_may_name_inputs_the_catalogue_lacks(tmp_path, keyed_sim):
+    args = ["generate", "x", "--model", "flux-dev", "--set", "guidance=2.5"]
+    args += ["--json", '{"guidance": 4, "new_option": [1, "a"], "go_fast": false}']
+    result = cli(tmp_path, *args, "--out", str(tmp_path / "out"), **with_key(keyed_sim))
+
+    assert result.returncode == 0, result.stderr
+    [create] = creates(keyed_sim)
+    assert create.json["input"] == {
+        "prompt": "x",
+        "go_fast": False,
+        "guidance": 4.0,
+        "new_option": [1, "a"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--model", "flux-kontext-pro", "--set", "input_image=@missing.png"], "input_image"),
+        (["--json", "[1, 2]"], "--json must be a JSON object"),
+        (["--json", "{oops"], "--json is not valid JSON"),
+        (["--model", "flux-dev", "--json", '{"guidance": "lots"}'], "guidance"),
+    ],
+    ids=["missing-file", "json-list", "json-broken", "json-bad-value"],
+)
+def test_bad_images_or_json_exit_2_with_one_line_and_send_nothing(tmp_path, keyed_sim, args, named):
+    result = cli(tmp_path, "generate", "x", *args, "--out", str(tmp_path), **with_key(keyed_sim))
+
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and named in result.stderr
+    assert "Traceback" not in result.stderr
+    assert creates(keyed_sim) == []
 
 
 def test_bad_input_exits_non_zero_with_one_line(tmp_path):

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
+import gradio as gr
 import pytest
 
 from comet import CometClient
@@ -377,3 +378,61 @@ def test_hf_sign_in_is_offered_only_on_a_space(tmp_path, simulator):
         assert "LoginButton" not in kinds
     finally:
         local.close()
+
+
+# -- a link that reopens a result (?prediction=ID) ---------------------------------------------
+
+
+def with_link(request: SimpleNamespace, prediction_id: str) -> SimpleNamespace:
+    """The request of a page opened at ?prediction=<id>."""
+    return SimpleNamespace(**vars(request), query_params={"prediction": prediction_id})
+
+
+def test_a_prediction_link_opens_its_details_on_the_history_tab(app):
+    final = run_generate(app, prompt="a linked kite")[-1]
+    prediction_id = final["run_state"]["id"]
+    opened = app.history_handlers.open_link(None, with_link(visitor(), prediction_id))
+    assert opened["tabs"]["selected"] == "history-tab"
+    assert opened["selected_id"] == prediction_id
+    assert opened["detail_input"]["prompt"] == "a linked kite"
+    assert opened["detail_gallery"] == final["gallery"]
+    assert f"[`?prediction={prediction_id}`](?prediction={prediction_id})" in opened["detail_head"]
+    unlinked = app.history_handlers.open_link(None, visitor())
+    assert list(unlinked) == ["tabs"] and unlinked["tabs"] == gr.skip()  # no link: no change
+
+
+@pytest.mark.parametrize("wanted", ["abc123unknown", "<b>not an id</b>", ""])
+def test_an_unknown_prediction_link_says_so_on_the_history_tab(app, wanted):
+    opened = app.history_handlers.open_link(None, with_link(visitor(), wanted))
+    assert opened["tabs"]["selected"] == "history-tab"
+    assert opened["selected_id"] is None
+    assert opened["detail_head"].startswith("No prediction")
+    assert "in your History" in opened["detail_head"]
+    assert "<b>" not in opened["detail_head"]  # the page shows no text a link made up
+
+
+def test_on_a_shared_app_a_link_opens_only_the_visitors_own_prediction(tmp_path, simulator):
+    shared = build_app(
+        AppSettings(output_dir=tmp_path / "outputs", shared=True, poll_interval=0.02),
+        demo_base_url=simulator.base_url,
+    )
+    try:
+        handlers = shared.history_handlers
+        owner, other = visitor("owner-session"), visitor("other-session")
+        shared.services.bind_visitor(owner, None)
+        shared.services.bind_visitor(other, None)
+        final = run_generate(shared, prompt="mine only", request=owner)[-1]
+        prediction_id = final["run_state"]["id"]
+
+        mine = handlers.open_link(None, with_link(owner, prediction_id))
+        theirs = handlers.open_link(None, with_link(other, prediction_id))
+        unknown = handlers.open_link(None, with_link(other, "q4chw5rey9rmt0cww76t4h3ma4"))
+    finally:
+        shared.close()
+    assert mine["selected_id"] == prediction_id
+    assert theirs["selected_id"] is None and theirs["detail_input"] == {}
+    assert "mine only" not in json.dumps(theirs, default=str)
+    # Refused the same way as an id nobody made: the message tells nothing of its owner.
+    assert theirs["detail_head"] == unknown["detail_head"].replace(
+        "q4chw5rey9rmt0cww76t4h3ma4", prediction_id
+    )

@@ -98,7 +98,7 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
         )
         wire_key_panel(key_panel, keys, banner)
         _connect_parts(generate_tab, history_tab, history, form, tabs, compare_tab)
-        _on_page_load(blocks, generate_tab, history_tab, history, keys, banner)
+        _on_page_load(blocks, generate_tab, history_tab, history, keys, banner, tabs)
     return WebApp(blocks, services, generate, history, keys, compare)
 
 
@@ -147,8 +147,10 @@ def _on_page_load(
     history: HistoryHandlers,
     keys: KeyHandlers,
     banner: gr.Markdown,
+    tabs: gr.Tabs,
 ) -> None:
-    """On each page load: restore a remembered key, list History, fill the request preview."""
+    """On each page load: restore a remembered key, list History, fill the request preview,
+    then open the result a ?prediction=ID link names."""
     panel = generate_tab.key_panel
     key_outputs = {n: panel[n] for n in ("visitor_key", "key_note")} | {"banner": banner}
     visitor_id = gr.BrowserState(None, storage_key=VISITOR_ID_STORAGE)
@@ -161,4 +163,6 @@ def _on_page_load(
         [panel["remembered_key"]],
         list(key_outputs.values()),
         api_visibility="private",
-    ).then(**history_tab.refresh_event(history)).then(**generate_tab.preview_event_kwargs)
+    ).then(**history_tab.refresh_event(history)).then(**generate_tab.preview_event_kwargs).then(
+        **history_tab.link_event(history, tabs)
+    )

@@ -14,9 +14,10 @@ from comet.errors import CometError
 from comet.jobs import JobUpdate
 from comet.models import get_model
 
-from .form import ModelForm, model_info, model_key
+from .code_preview import code_preview
+from .form import ModelForm, model_info, model_key, upload_param
 from .image_settings import build_image_settings, wire_image_settings
-from .inputs import MAX_PROMPT_CHARS, request_preview
+from .inputs import MAX_PROMPT_CHARS, request_preview, upload_paths
 from .placeholders import shape_of, waiting_image
 from .run_loop import follow_run
 from .runs import run_job
@@ -44,6 +45,9 @@ EXAMPLES = [  # (prompt, model): each shows off what that model is good at
         "black-forest-labs/flux-1.1-pro-ultra",
     ),
 ]
+
+
+PREVIEW_OUTPUTS = ("preview_json", "preview_curl", "preview_cli", "preview_python")
 
 
 class GenerateTab:
@@ -146,9 +150,24 @@ def _build_controls(tab: GenerateTab) -> None:
     with gr.Accordion("Request preview", open=False):
         c["preview_json"] = gr.Code(label="JSON body", language="json", elem_id="preview-json")
         c["preview_curl"] = gr.Code(label="curl", language="shell", elem_id="preview-curl")
+        c["preview_cli"] = gr.Code(
+            label="Command line (python -m comet)",
+            language="shell",
+            buttons=["copy"],
+            elem_id="preview-cli",
+        )
+        c["preview_python"] = gr.Code(
+            label="Python (comet.CometClient)",
+            language="python",
+            buttons=["copy"],
+            elem_id="preview-python",
+        )
         gr.Markdown(
             "With **Randomize seed** on, Generate adds a random `seed` (shown after the run). "
-            "Uploaded images are sent inline as `data:` URIs, shortened here."
+            "Uploaded images are sent inline as `data:` URIs, shortened here; the command line "
+            "and Python name them by file (`@photo.png`): adjust the path to where the file is "
+            "on your machine. Both run in this project's folder and read your key from "
+            "`COMET_API_KEY` (the command line also from `.env`); neither contains it."
         )
     build_image_settings(c)
 
@@ -263,15 +282,23 @@ class GenerateHandlers:
         typed_key: str | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
-        """The JSON body and curl command Generate would send now."""
+        """The request Generate would send now: JSON body, curl, CLI line and Python snippet."""
         try:
             values = self.form.collect_input(prompt or "…", model, seed, False, extra_input, fields)
         except CometError as exc:
-            return {"preview_json": f"// {exc.message}", "preview_curl": ""}
+            return dict.fromkeys(PREVIEW_OUTPUTS, "") | {"preview_json": f"// {exc.message}"}
         if randomize_seed:
             values.pop("seed", None)
         body, curl = request_preview(self.services.settings.base_url, model, values)
-        return {"preview_json": body, "preview_curl": curl}
+        spec = get_model(model)
+        uploads = upload_paths(fields.get(upload_param(spec))) if spec and spec.image_field else []
+        cli, python = code_preview(model, values, uploads)
+        return {
+            "preview_json": body,
+            "preview_curl": curl,
+            "preview_cli": cli,
+            "preview_python": python,
+        }
 
     @staticmethod
     def reuse_seed(seed_used: Any) -> dict[str, Any]:
@@ -408,13 +435,11 @@ def _disabled() -> Any:
 def _wire_preview(tab: GenerateTab, handlers: GenerateHandlers, visitor_key: gr.State) -> None:
     """The request preview follows every input."""
     c, form = tab.c, tab.form
+    outputs = {n: c[n] for n in PREVIEW_OUTPUTS}
     tab.preview_event_kwargs = {
-        "fn": by_name(
-            with_form_signature(handlers.preview, form.names),
-            {n: c[n] for n in ("preview_json", "preview_curl")},
-        ),
+        "fn": by_name(with_form_signature(handlers.preview, form.names), outputs),
         "inputs_kwargs": tab.inputs(visitor_key),
-        "outputs": [c["preview_json"], c["preview_curl"]],
+        "outputs": list(outputs.values()),
         "api_visibility": "private",
     }
     gr.on(

@@ -1,5 +1,6 @@
 """The History tab: past predictions, their details, a zip of their files, and Resume."""
 
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -24,6 +25,9 @@ from .wiring import by_name
 __all__ = ["HistoryHandlers", "HistoryTab", "build_history_tab", "wire_history_tab"]
 
 UNFINISHED = ("starting", "processing")
+LINK_PARAM = "prediction"  # ?prediction=ID in the page address opens that entry's details
+HISTORY_TAB_ID = "history-tab"  # the id builder.py gives the History tab
+_LINKABLE_ID = re.compile(r"[A-Za-z0-9]{1,100}")  # what a prediction id looks like
 HISTORY_LIMIT = 60
 LIST_OUTPUTS = (
     "history_gallery",
@@ -53,6 +57,17 @@ class HistoryTab:
 
     def outputs(self, names: tuple[str, ...]) -> dict[str, Any]:
         return {n: self.c[n] for n in names}
+
+    def link_event(self, handlers: "HistoryHandlers", tabs: gr.Tabs) -> dict[str, Any]:
+        """The keyword arguments of a page-load step that opens a ?prediction=ID link."""
+        outputs = self.outputs(DETAIL_OUTPUTS) | {"tabs": tabs}
+        return {
+            "fn": by_name(handlers.open_link, outputs),
+            "inputs": [self.c["browser_tz"]],
+            "outputs": list(outputs.values()),
+            "api_visibility": "private",
+            "show_progress": "hidden",
+        }
 
     def refresh_event(self, handlers: "HistoryHandlers") -> dict[str, Any]:
         """The keyword arguments of an event (or .then) that refreshes the list."""
@@ -204,6 +219,30 @@ class HistoryHandlers:
         details["detail_gallery"] = self.services.shown(details["detail_gallery"])
         return details
 
+    def open_link(self, browser_tz: str | None = None, request: gr.Request = None) -> dict:
+        """The page was opened with ?prediction=ID: show that entry as selecting it would.
+
+        Only an entry this visitor may see (see find); any other id, unknown or another
+        visitor's, gets the same message, so a link says nothing about who else made what.
+        """
+        wanted = _query_param(request, LINK_PARAM)
+        if wanted is None:
+            return {"tabs": gr.skip()}  # an empty dict would be read as one missing value
+        wanted = wanted.strip()
+        linkable = bool(_LINKABLE_ID.fullmatch(wanted))
+        entry = self.find(wanted, request) if linkable else None
+        details = self.details(entry, browser_tz)
+        if entry is None:
+            named = f" `{wanted}`" if linkable else " with that id"
+            details["detail_head"] = (
+                f"No prediction{named} in your History. Check the link; a prediction shows "
+                "here only in the app (and, on a shared app, the browser) that made it."
+            )
+        else:
+            details["detail_gallery"] = self.services.shown(details["detail_gallery"])
+        details["tabs"] = gr.update(selected=HISTORY_TAB_ID)
+        return details
+
     def _thumbnail(self, entry: HistoryEntry) -> str:
         saved = next((f for f in entry.files if Path(f).exists()), None)
         return self.services.shown([saved])[0] if saved else _pending_thumbnail()
@@ -233,6 +272,8 @@ class HistoryHandlers:
             head.append(f"⚠️ {shown(entry.save_error)}")
         if entry.status in UNFINISHED:
             head.append("Still running when last seen: press **Resume** to wait and save it.")
+        link = f"?{LINK_PARAM}={entry.id}"
+        head.append(f"Link to this result: [`{link}`]({link})")
         return {
             "detail_head": "\n\n".join(head),
             "detail_gallery": [f for f in entry.files if Path(f).exists()],
@@ -312,6 +353,16 @@ class HistoryHandlers:
                 lease.release()
             if claimed:
                 services.unclaim(prediction_id)
+
+
+def _query_param(request: gr.Request | None, name: str) -> str | None:
+    """One parameter of the page's address, as the page sent it with the event."""
+    try:
+        params = dict(getattr(request, "query_params", None) or {})
+    except (AttributeError, TypeError, ValueError):
+        return None
+    value = params.get(name)
+    return value if isinstance(value, str) else None
 
 
 def _check_may_resume(

@@ -27,6 +27,7 @@ __all__ = [
     "check_extra",
     "parse_extra_json",
     "resolve_image_field",
+    "upload_paths",
     "build_input",
     "request_preview",
 ]
@@ -190,7 +191,7 @@ def resolve_image_field(
     if field_name is None:
         return None
     field = spec.field(field_name)
-    paths = _as_paths(uploads)
+    paths = upload_paths(uploads)
     refs = [image_to_data_uri(path, field=field_name) for path in paths]
     for line in (urls or "").replace(",", "\n").splitlines():
         if line.strip():
@@ -207,7 +208,8 @@ def resolve_image_field(
     return refs[0]
 
 
-def _as_paths(uploads: Any) -> list[str]:
+def upload_paths(uploads: Any) -> list[str]:
+    """The file paths of whatever a File, Image or Gallery input gave (none, one or many)."""
     if not uploads:
         return []
     if isinstance(uploads, (str, os.PathLike)):
