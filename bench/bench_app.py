@@ -55,6 +55,7 @@ START_DEADLINE = 120.0  # importing gradio on a busy 2-core machine
 def serve_simulator(image_size: int) -> None:
     """Run the simulator until stdin closes; print its base URL first."""
     from comet.simulator import Simulator
+
     durations = {"flux-schnell": (GENERATION, GENERATION)}
     with Simulator(image_size=image_size, durations=durations, rng_seed=1) as sim:
         print(json.dumps({"url": sim.base_url, "pid": os.getpid()}), flush=True)
