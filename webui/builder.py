@@ -14,13 +14,20 @@ from comet.models import get_model
 from comet.settings import AppSettings
 
 from .form import ModelForm, model_info
-from .generate_tab import GenerateHandlers, GenerateTab, build_generate_tab, wire_generate_tab
+from .generate_tab import (
+    GenerateHandlers,
+    GenerateTab,
+    build_generate_tab,
+    example_headers,
+    wire_generate_tab,
+)
 from .history_tab import (
     HistoryHandlers,
     HistoryTab,
     build_history_tab,
     wire_history_tab,
 )
+from .i18n import language, text, ui
 from .keys import KeyHandlers, build_key_panel, wire_key_panel
 from .launch import launch_options
 from .services import Services
@@ -28,7 +35,7 @@ from .wiring import by_name
 
 __all__ = ["TITLE", "WebApp", "build_app"]
 
-TITLE = "FLUX through CometAPI"
+TITLE = text("page.title")
 VISITOR_ID_STORAGE = "comet-flux-visitor-id"  # which History is this browser's (shared mode)
 BROWSER_TZ_JS = "() => Intl.DateTimeFormat().resolvedOptions().timeZone || ''"
 
@@ -66,18 +73,15 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
     history = HistoryHandlers(services)
     keys = KeyHandlers(services)
     with gr.Blocks(title=TITLE) as blocks:
-        gr.Markdown(
-            f"# {TITLE}\nGenerate images with the FLUX family of models through CometAPI's "
-            "Replicate-compatible API; every image is saved locally as soon as it is ready."
-        )
-        banner = gr.Markdown(services.banner(None), elem_id="backend-banner")
+        gr.Markdown(ui("page.intro"))
+        banner = gr.Markdown(services.static_banner(), elem_id="backend-banner")
         if settings.hf_sign_in and settings.on_space:  # locally Gradio would need an HF login
             # A signed-in Hugging Face user is one more identity the limits count under.
             gr.LoginButton(size="sm")
         with gr.Tabs() as tabs:
-            with gr.Tab("Generate", id="generate-tab"):
+            with gr.Tab(ui("tab.generate"), id="generate-tab"):
                 generate_tab = build_generate_tab(form, build_key_panel)
-            with gr.Tab("History", id="history-tab"):
+            with gr.Tab(ui("tab.history"), id="history-tab"):
                 history_tab = build_history_tab()
         key_panel = generate_tab.key_panel
         visitor_key = key_panel["visitor_key"]
@@ -125,16 +129,17 @@ def settings_from_history(
     history: HistoryHandlers, form: ModelForm, prediction_id: str | None, request: Any = None
 ) -> dict[str, Any]:
     """Updates that put a recorded run's model, prompt, seed and fields back into the form."""
+    lang = language(request)
     entry = history.find(prediction_id, request)
     if entry is None:
-        raise gr.Error("Select a prediction first.")
+        raise gr.Error(text("hist.select_first", lang))
     spec = get_model(entry.model)
     values = entry.input
     model = spec.id if spec else entry.model
     updates: dict[str, Any] = {
         "model": gr.update(value=model),
         "current_model": model,
-        "model_info": model_info(model),
+        "model_info": model_info(model, lang),
         "prompt": values.get("prompt", ""),
         "tabs": gr.update(selected="generate-tab"),
     }
@@ -167,4 +172,9 @@ def _on_page_load(
         [panel["remembered_key"]],
         list(key_outputs.values()),
         api_visibility="private",
-    ).then(**history_tab.refresh_event(history)).then(**generate_tab.preview_event_kwargs)
+    ).then(**history_tab.refresh_event(history)).then(**generate_tab.preview_event_kwargs).then(
+        by_name(example_headers, {"examples": generate_tab["examples"]}),
+        None,
+        [generate_tab["examples"]],
+        api_visibility="private",
+    )
