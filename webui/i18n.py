@@ -43,6 +43,7 @@ Lang = Literal["en", "vi"]
 LANGUAGES: tuple[Lang, ...] = ("en", "vi")
 DEFAULT_LANGUAGE: Lang = "en"
 _COLUMN = {"en": 0, "vi": 1}
+_MESSAGES = frozenset(MESSAGE_KEYS)
 
 # Texts known only when the app is built (e.g. the banner names the base URL): filled in
 # both languages and kept under a key derived from the values, so the browser can show them.
@@ -96,14 +97,15 @@ def gradio_i18n() -> gr.I18n:
 def browser_texts(lang: str) -> dict[str, str]:
     """{key: text} as the browser shows it: templates without placeholders, braces undoubled.
 
-    Gradio's own keys go as they are: the browser fills their {placeholders} itself.
+    Gradio's own keys go as they are: the browser fills their {placeholders} itself. Error
+    messages stay on the server, where they are translated.
     """
     column = _COLUMN[lang]
     texts = {k: v[column] for k, v in _FILLED.items()}
     for key, pair in TABLE.items():
         if key in GRADIO_KEYS:
             texts[key] = pair[column]
-        elif not placeholders(pair[0]):
+        elif key not in _MESSAGES and not placeholders(pair[0]):
             texts[key] = pair[column].format()
     return texts
 
