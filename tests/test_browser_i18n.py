@@ -50,6 +50,16 @@ GRADIO_ENGLISH_JS = """async () => {
     walk((await import(core)).p);
     return flat;
 }"""
+# Gradio's progress text ("processing | 0.2s", "queue: 1/2 |") is English it cannot translate;
+# it shows only while an event runs, so the page is walked once no event is running.
+IDLE_JS = """() => {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const busy = /^\\s*(processing \\||queue: )/.test(node.textContent);
+        if (busy && node.parentElement?.checkVisibility()) return false;
+    }
+    return true;
+}"""
 OPEN_ACCORDIONS_JS = """() => {
     for (const button of document.querySelectorAll("button.label-wrap")) {
         if (button.checkVisibility() && !button.classList.contains("open")) button.click();
@@ -96,6 +106,11 @@ def _open_everything(page) -> None:
         """() => [...document.querySelectorAll("button.label-wrap")]
             .filter((b) => b.checkVisibility()).every((b) => b.classList.contains("open"))"""
     )
+
+
+def _visible_texts_when_idle(page) -> list[str]:
+    page.wait_for_function(IDLE_JS)
+    return page.evaluate(VISIBLE_TEXT_JS)
 
 
 # -- what counts as untranslated ----------------------------------------------------------------
@@ -176,7 +191,7 @@ def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, launch_
         gradio_english = set(page.evaluate(GRADIO_ENGLISH_JS))
         _open_everything(page)
         expect(page.locator("#preview-curl")).to_contain_text("curl")
-        generate_texts = page.evaluate(VISIBLE_TEXT_JS)
+        generate_texts = _visible_texts_when_idle(page)
         assert text("gen.examples", "vi") in generate_texts  # the walk sees the whole tab
         assert _untranslated(generate_texts, gradio_english) == []
 
@@ -185,7 +200,7 @@ def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, launch_
         expect(page.locator("#history-detail")).to_contain_text("Tạo lúc")
         _open_everything(page)
         expect(page.locator("#resume-id")).to_be_visible()
-        history_texts = page.evaluate(VISIBLE_TEXT_JS)
+        history_texts = _visible_texts_when_idle(page)
         assert text("hist.use_settings", "vi") in history_texts
         assert _untranslated(history_texts, gradio_english) == []
     finally:
@@ -202,7 +217,7 @@ def test_an_english_browser_gets_the_page_in_english(browser, launch_app, sim, t
         expect(page.locator("#status")).to_contain_text("Succeeded in")
         expect(page.get_by_role("tab", name="History", exact=True)).to_be_visible()
         _open_everything(page)
-        found = page.evaluate(VISIBLE_TEXT_JS)
+        found = _visible_texts_when_idle(page)
         assert "Request preview" in found and "Randomize seed" in found
         vietnamese = {vi for english, vi in TABLE.values() if vi != english}
         assert [words for words in found if words in vietnamese] == []
