@@ -75,8 +75,8 @@ def ui(key: str) -> Any:
     """A static text for a Gradio component, translated in the browser (`gr.I18n` key)."""
     if key in _FILLED:
         return gr.I18n()(key)
-    if placeholders(TABLE[key][0]):
-        raise ValueError(f"{key!r} has placeholders: use filled() or text()")
+    if placeholders(TABLE[key][0]) or key in _MESSAGES:
+        raise ValueError(f"{key!r} is not a static text: use filled() or text()")
     return gr.I18n()(key)  # the instance's translations do not matter: only the key travels
 
 
@@ -116,7 +116,7 @@ def text(key: str, lang: str | None = DEFAULT_LANGUAGE, /, **values: Any) -> str
 
 
 def language(request: Any) -> Lang:
-    """ "vi" or "en" from the request's Accept-Language (q-values honoured); English otherwise."""
+    """The request's language from Accept-Language (q-values honoured): "vi", else "en"."""
     header = _accept_language(request)
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate(header.split(",")[:32]):
@@ -156,8 +156,8 @@ def placeholders(template: str) -> set[str]:
 
 def translate_message(message: str, lang: str | None) -> str:
     """A known English message (comet's or webui's) in `lang`; unknown text is left as it is."""
-    if lang == DEFAULT_LANGUAGE or lang not in _COLUMN or not message:
-        return message
+    if lang == DEFAULT_LANGUAGE or lang not in _COLUMN or not message or len(message) > 4000:
+        return message  # (no message of ours is that long: spare the regexes a huge text)
     return _translate(message, lang, depth=0)
 
 
