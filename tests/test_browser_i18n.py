@@ -194,6 +194,13 @@ def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, launch_
         generate_texts = _visible_texts_when_idle(page)
         assert text("gen.examples", "vi") in generate_texts  # the walk sees the whole tab
         assert _untranslated(generate_texts, gradio_english) == []
+        # A model with an image input: its upload area (Gradio's words) and URL box.
+        page.get_by_label(text("gen.model", "vi"), exact=True).click()
+        page.get_by_role("option", name="FLUX.1 [dev] · black-forest-labs/flux-dev").click()
+        expect(page.locator("#model-info")).to_contain_text("FLUX.1 trọng số mở")
+        _open_everything(page)
+        expect(page.get_by_text(text("upload_text.drop_file", "vi"))).to_be_visible()
+        assert _untranslated(_visible_texts_when_idle(page), gradio_english) == []
 
         page.get_by_role("tab", name=text("tab.history", "vi"), exact=True).click()
         page.locator("#history-gallery .thumbnail-item").first.click()
