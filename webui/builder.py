@@ -14,13 +14,20 @@ from comet.settings import AppSettings
 
 from .compare_tab import CompareHandlers, CompareTab, build_compare_tab, wire_compare_tab
 from .form import ModelForm
-from .generate_tab import GenerateHandlers, GenerateTab, build_generate_tab, wire_generate_tab
+from .generate_tab import (
+    GenerateHandlers,
+    GenerateTab,
+    build_generate_tab,
+    example_headers,
+    wire_generate_tab,
+)
 from .history_tab import (
     HistoryHandlers,
     HistoryTab,
     build_history_tab,
     wire_history_tab,
 )
+from .i18n import language, text, ui
 from .keys import KeyHandlers, build_key_panel, wire_key_panel
 from .launch import launch_blocks, launch_options
 from .services import Services
@@ -28,7 +35,7 @@ from .wiring import by_name
 
 __all__ = ["TITLE", "WebApp", "build_app"]
 
-TITLE = "FLUX through CometAPI"
+TITLE = text("page.title")
 VISITOR_ID_STORAGE = "comet-flux-visitor-id"  # which History is this browser's (shared mode)
 BROWSER_TZ_JS = "() => Intl.DateTimeFormat().resolvedOptions().timeZone || ''"
 
@@ -68,20 +75,17 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
     keys = KeyHandlers(services)
     compare = CompareHandlers(services)
     with gr.Blocks(title=TITLE) as blocks:
-        gr.Markdown(
-            f"# {TITLE}\nGenerate images with the FLUX family of models through CometAPI's "
-            "Replicate-compatible API; every image is saved locally as soon as it is ready."
-        )
-        banner = gr.Markdown(services.banner(None), elem_id="backend-banner")
+        gr.Markdown(ui("page.intro"))
+        banner = gr.Markdown(services.static_banner(), elem_id="backend-banner")
         if settings.hf_sign_in and settings.on_space:  # locally Gradio would need an HF login
             # A signed-in Hugging Face user is one more identity the limits count under.
             gr.LoginButton(size="sm")
         with gr.Tabs() as tabs:
-            with gr.Tab("Generate", id="generate-tab"):
+            with gr.Tab(ui("tab.generate"), id="generate-tab"):
                 generate_tab = build_generate_tab(form, build_key_panel)
             with gr.Tab("Compare", id="compare-tab"):
                 compare_tab = build_compare_tab()
-            with gr.Tab("History", id="history-tab"):
+            with gr.Tab(ui("tab.history"), id="history-tab"):
                 history_tab = build_history_tab()
         key_panel = generate_tab.key_panel
         visitor_key = key_panel["visitor_key"]
@@ -133,10 +137,11 @@ def settings_from_history(
     history: HistoryHandlers, form: ModelForm, prediction_id: str | None, request: Any = None
 ) -> dict[str, Any]:
     """Updates that put a recorded run's model, prompt, seed and fields back into the form."""
+    lang = language(request)
     entry = history.find(prediction_id, request)
     if entry is None:
-        raise gr.Error("Select a prediction first.")
-    updates = form.restore_settings(entry.model, entry.input)
+        raise gr.Error(text("hist.select_first", lang))
+    updates = form.restore_settings(entry.model, entry.input, lang)
     return updates | {"tabs": gr.update(selected="generate-tab")}
 
 
@@ -164,5 +169,8 @@ def _on_page_load(
         list(key_outputs.values()),
         api_visibility="private",
     ).then(**history_tab.refresh_event(history)).then(**generate_tab.preview_event_kwargs).then(
-        **history_tab.link_event(history, tabs)
-    )
+        by_name(example_headers, {"examples": generate_tab["examples"]}),
+        None,
+        [generate_tab["examples"]],
+        api_visibility="private",
+    ).then(**history_tab.link_event(history, tabs))

@@ -26,7 +26,7 @@ from .placeholders import shape_of, waiting_image
 from .run_loop import RunView, follow_run
 from .runs import run_job
 from .services import Backend, Services
-from .status import STOP_NOTE, friendly_error
+from .status import friendly_error, stop_note
 from .widgets import checked_checkbox_group
 from .wiring import by_name
 
@@ -326,7 +326,7 @@ class CompareHandlers:
             if run.get("done"):
                 continue
             if run.get("id"):
-                update[f"note{i}"] = "**Stopped waiting.** " + STOP_NOTE.format(id=run["id"])
+                update[f"note{i}"] = "**Stopped waiting.** " + stop_note(run["id"])
             else:
                 update[f"note{i}"] = "Stopped before this model's prediction was created."
             update[f"images{i}"] = None

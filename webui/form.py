@@ -13,6 +13,7 @@ import gradio as gr
 from comet.errors import InvalidInputError
 from comet.models import MODELS, Field, ModelSpec, coerce_value, get_model
 
+from .i18n import language, text, ui
 from .inputs import build_input, resolve_image_field
 from .widgets import checked_dropdown, checked_slider
 
@@ -21,6 +22,7 @@ __all__ = [
     "field_param",
     "form_fields",
     "model_info",
+    "model_info_key",
     "model_key",
     "upload_param",
     "url_param",
@@ -66,18 +68,32 @@ def advanced_fields(spec: ModelSpec) -> list[Field]:
     return [f for f in form_fields(spec) if f.name not in TOP_FIELDS]
 
 
-def model_info(model: str) -> str:
-    """One line about the chosen model, under the Model dropdown."""
+def model_info_key(model: str) -> str:
+    """The table's key for the line about a catalogue model (see webui/texts/catalogue.py)."""
     spec = get_model(model)
     if spec is None:
-        return f"`{model}`: not in the catalogue; sent as-is with the prompt and extra JSON."
-    images = f" · takes up to {spec.max_images} input image(s)" if spec.max_images else ""
-    return f"**{spec.display_name}** · {spec.description}{images}"
+        raise KeyError(model)
+    return f"model.{spec.name}.info"
+
+
+def model_info(model: str, lang: str = "en") -> str:
+    """One line about the chosen model, under the Model dropdown."""
+    if get_model(model) is None:
+        return text("form.unknown_model", lang, model=model)
+    return text(model_info_key(model), lang)
+
+
+def _field_text(spec: ModelSpec, field: Field, part: str) -> object:
+    return ui(f"model.{spec.name}.{field.name}.{part}")
 
 
 def _widget(spec: ModelSpec, field: Field) -> gr.components.Component:
     """A form widget that fits one field: dropdown, checkbox, slider or number."""
-    common = {"label": field.label, "info": field.help, "elem_id": field_param(spec, field)}
+    common = {
+        "label": _field_text(spec, field, "label"),
+        "info": _field_text(spec, field, "help"),
+        "elem_id": field_param(spec, field),
+    }
     if field.kind == "enum":
         return checked_dropdown(choices=list(field.choices), value=field.default, **common)
     if field.kind == "bool":
@@ -111,19 +127,16 @@ def _image_widgets(spec: ModelSpec) -> tuple[gr.components.Component, gr.Textbox
     # size (a 13000 px PNG bomb costs ~770 MB); uploads.py reads only the header first.
     many = field.kind == "images"
     upload = gr.File(
-        label=f"{field.label} (up to {spec.max_images})" if many else field.label,
+        label=ui(f"model.{spec.name}.upload_label"),
         file_count="multiple" if many else "single",
         file_types=["image"],
         type="filepath",
         elem_id=upload_param(spec),
     )
-    urls_label = "…or image URLs (one per line)" if many else "…or an image URL"
     urls = gr.Textbox(
-        label=urls_label,
+        label=ui("form.urls_many" if many else "form.urls_one"),
         placeholder="https://example.com/image.png",
-        info=f"{field.help} A public https URL is the documented way; an upload is sent "
-        "inline as a data: URI (JPEG, PNG, GIF or WebP, up to 10 MB; large images are "
-        "downscaled).",
+        info=ui(f"model.{spec.name}.urls_info"),
         elem_id=url_param(spec),
     )
     return upload, urls
@@ -149,9 +162,10 @@ class ModelForm:
                 for field in top_fields(spec):
                     self.components[field_param(spec, field)] = _widget(spec, field)
                 if spec.image_field:
-                    label = spec.field(spec.image_field).label
                     with gr.Accordion(
-                        f"{label} (optional)", open=False, elem_id=f"image-inputs-{model_key(spec)}"
+                        ui(f"model.{spec.name}.image_accordion"),
+                        open=False,
+                        elem_id=f"image-inputs-{model_key(spec)}",
                     ):
                         upload, urls = _image_widgets(spec)
                     self.components[upload_param(spec)] = upload
@@ -183,9 +197,12 @@ class ModelForm:
             for name in self.columns
         }
 
-    def switch_model(self, previous: str, model: str, **values: Any) -> dict[str, Any]:
+    def switch_model(
+        self, previous: str, model: str, request: gr.Request = None, **values: Any
+    ) -> dict[str, Any]:
         """Show the chosen model's fields; carry over values the user set for shared fields."""
-        updates: dict[str, Any] = {"current_model": model, "model_info": model_info(model)}
+        info = model_info(model, language(request))
+        updates: dict[str, Any] = {"current_model": model, "model_info": info}
         updates.update(self.visibility(model))
         old, new = get_model(previous), get_model(model)
         if old is None or new is None or old.id == new.id:
@@ -239,7 +256,9 @@ class ModelForm:
             image=image,
         )
 
-    def restore_settings(self, model: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    def restore_settings(
+        self, model: str, values: Mapping[str, Any], lang: str = "en"
+    ) -> dict[str, Any]:
         """Updates that put a run's model, prompt, seed and fields back into the Generate tab.
 
         One way for every source of settings: History's "Use these settings" and "Load
@@ -250,7 +269,7 @@ class ModelForm:
         updates: dict[str, Any] = {
             "model": gr.update(value=model),
             "current_model": model,
-            "model_info": model_info(model),
+            "model_info": model_info(model, lang),
             "prompt": values.get("prompt", ""),
         }
         if values.get("seed") is not None:

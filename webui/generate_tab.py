@@ -15,17 +15,25 @@ from comet.jobs import JobUpdate
 from comet.models import get_model
 
 from .code_preview import code_preview
-from .form import ModelForm, model_info, model_key, upload_param
+from .form import ModelForm, model_info_key, model_key, upload_param
+from .i18n import language, text, translate_message, ui
 from .image_settings import build_image_settings, wire_image_settings
 from .inputs import MAX_PROMPT_CHARS, request_preview, upload_paths
 from .placeholders import shape_of, waiting_image
 from .run_loop import follow_run
 from .runs import run_job
 from .services import Backend, Services
-from .status import STOP_NOTE
+from .status import stop_note
 from .wiring import by_name, with_form_signature
 
-__all__ = ["EXAMPLES", "GenerateHandlers", "GenerateTab", "build_generate_tab", "wire_generate_tab"]
+__all__ = [
+    "EXAMPLES",
+    "GenerateHandlers",
+    "GenerateTab",
+    "build_generate_tab",
+    "example_headers",
+    "wire_generate_tab",
+]
 
 EXAMPLES = [  # (prompt, model): each shows off what that model is good at
     (
@@ -84,9 +92,9 @@ def build_generate_tab(form: ModelForm, key_panel: Callable[[], Any]) -> Generat
             _build_controls(tab)
             tab.key_panel = key_panel()
         with gr.Column(scale=3):
-            c["status"] = gr.Markdown("Ready.", elem_id="status")
+            c["status"] = gr.Markdown(ui("gen.ready"), elem_id="status")
             c["gallery"] = gr.Gallery(
-                label="Images",
+                label=ui("gen.images"),
                 elem_id="gallery",
                 columns=2,  # one result spans both columns (launch.APP_CSS): large; several: a grid
                 height="auto",
@@ -97,22 +105,31 @@ def build_generate_tab(form: ModelForm, key_panel: Callable[[], Any]) -> Generat
             # Hidden until a run has a seed: an empty gr.Number shows 0.
             with gr.Row(visible=False) as c["seed_row"]:
                 c["seed_used"] = gr.Number(
-                    label="Seed used", interactive=False, precision=0, elem_id="seed-used"
+                    label=ui("gen.seed_used"), interactive=False, precision=0, elem_id="seed-used"
                 )
-                c["reuse_seed"] = gr.Button("Reuse this seed", size="sm")
+                c["reuse_seed"] = gr.Button(ui("gen.reuse_seed"), size="sm")
     tab.examples = gr.Examples(
         examples=[list(example) for example in EXAMPLES],
         inputs=[c["prompt"], c["model"]],
-        label="Examples (prompt and model)",
+        label=ui("gen.examples"),
     )
+    # Gradio does not translate a Dataset's headers: English here, the page's language on load.
+    tab.examples.dataset.headers = example_headers()["examples"]["headers"]
+    c["examples"] = tab.examples.dataset
     return tab
+
+
+def example_headers(request: gr.Request = None) -> dict[str, Any]:
+    """The Examples table's column names in the visitor's language (set on page load)."""
+    lang = language(request)
+    return {"examples": gr.update(headers=[text("gen.prompt", lang), text("gen.model", lang)])}
 
 
 def _build_controls(tab: GenerateTab) -> None:
     c, form = tab.c, tab.form
     c["prompt"] = gr.Textbox(
-        label="Prompt",
-        placeholder="Describe the image you want… (Enter generates)",
+        label=ui("gen.prompt"),
+        placeholder=ui("gen.prompt_placeholder"),
         lines=1,  # one line grows as you type, and Enter submits
         max_lines=8,
         max_length=MAX_PROMPT_CHARS,
@@ -121,54 +138,49 @@ def _build_controls(tab: GenerateTab) -> None:
     c["model"] = gr.Dropdown(
         choices=[(f"{s.display_name} · {s.id}", s.id) for s in form.specs],
         value=DEFAULT_MODEL,
-        label="Model",
+        label=ui("gen.model"),
         elem_id="model",
     )
-    c["model_info"] = gr.Markdown(model_info(DEFAULT_MODEL), elem_id="model-info")
+    c["model_info"] = gr.Markdown(ui(model_info_key(DEFAULT_MODEL)), elem_id="model-info")
     form.build_top()
     with gr.Row():
-        c["generate"] = gr.Button("Generate", variant="primary", elem_id="generate-button")
+        c["generate"] = gr.Button(ui("gen.generate"), variant="primary", elem_id="generate-button")
         # Enabled only while a run is in flight (see wire_generate_tab).
         c["stop"] = gr.Button(
-            "Stop", variant="secondary", interactive=False, scale=0, elem_id="stop-button"
+            ui("gen.stop"), variant="secondary", interactive=False, scale=0, elem_id="stop-button"
         )
-    with gr.Accordion("Advanced", open=False):
+    with gr.Accordion(ui("gen.advanced"), open=False):
         with gr.Row():
             # No minimum: Gradio would show the empty box as 0 and refuse it with a toast.
-            c["seed"] = gr.Number(label="Seed", value=None, precision=0, elem_id="seed")
+            c["seed"] = gr.Number(label=ui("gen.seed"), value=None, precision=0, elem_id="seed")
             c["randomize_seed"] = gr.Checkbox(
-                label="Randomize seed", value=True, elem_id="randomize-seed"
+                label=ui("gen.randomize_seed"), value=True, elem_id="randomize-seed"
             )
         form.build_fields()
         c["extra_input"] = gr.Code(
-            label="Extra input (JSON)", language="json", value="", elem_id="extra-input"
+            label=ui("gen.extra_input"), language="json", value="", elem_id="extra-input"
         )
-        gr.Markdown(
-            "A JSON object merged into the input, for fields this form lacks, e.g. "
-            '`{"guidance": 3.5}`.'
+        gr.Markdown(ui("gen.extra_input_help"))
+    with gr.Accordion(ui("gen.preview"), open=False):
+        c["preview_json"] = gr.Code(
+            label=ui("gen.preview_json"), language="json", elem_id="preview-json"
         )
-    with gr.Accordion("Request preview", open=False):
-        c["preview_json"] = gr.Code(label="JSON body", language="json", elem_id="preview-json")
-        c["preview_curl"] = gr.Code(label="curl", language="shell", elem_id="preview-curl")
+        c["preview_curl"] = gr.Code(
+            label=ui("gen.preview_curl"), language="shell", elem_id="preview-curl"
+        )
         c["preview_cli"] = gr.Code(
-            label="Command line (python -m comet)",
+            label=ui("gen.preview_cli"),
             language="shell",
             buttons=["copy"],
             elem_id="preview-cli",
         )
         c["preview_python"] = gr.Code(
-            label="Python (comet.CometClient)",
+            label=ui("gen.preview_python"),
             language="python",
             buttons=["copy"],
             elem_id="preview-python",
         )
-        gr.Markdown(
-            "With **Randomize seed** on, Generate adds a random `seed` (shown after the run). "
-            "Uploaded images are sent inline as `data:` URIs, shortened here; the command line "
-            "and Python name them by file (`@photo.png`): adjust the path to where the file is "
-            "on your machine. Both run in this project's folder and read your key from "
-            "`COMET_API_KEY` (the command line also from `.env`); neither contains it."
-        )
+        gr.Markdown(ui("gen.preview_help"))
     build_image_settings(c)
 
 
@@ -195,12 +207,14 @@ class GenerateHandlers:
 
         A key typed in the API key box is used even if "Use this key" was not pressed.
         """
+        lang = language(request)
         run: dict[str, Any] = {"id": None, "done": False}
         model = (model or DEFAULT_MODEL).strip()
         spec = get_model(model)
         shape = shape_of(model, fields, model_key(spec)) if spec else shape_of(model, {}, "")
-        waiting = [(waiting_image(*shape), "Generating…")]
-        yield {"status": "Submitting…", "run_state": run, "gallery": waiting}
+        caption = text("gen.placeholder_caption", lang)
+        waiting = [(waiting_image(*shape, words=caption.lower(), lang=lang), caption)]
+        yield {"status": text("gen.submitting", lang), "run_state": run, "gallery": waiting}
         form = {
             "prompt": prompt,
             "model": model,
@@ -214,8 +228,9 @@ class GenerateHandlers:
         views = follow_run(
             job,
             describe_success=lambda final, elapsed: _describe_success(
-                final, elapsed, demo=bool(chosen) and chosen[0].demo
+                final, elapsed, demo=bool(chosen) and chosen[0].demo, lang=lang
             ),
+            lang=lang,
         )
         for view in views:
             run = {"id": view.prediction_id or run["id"], "done": view.done}
@@ -259,16 +274,17 @@ class GenerateHandlers:
         )
 
     @staticmethod
-    def stop(run: dict | None) -> dict[str, Any]:
+    def stop(run: dict | None, request: gr.Request = None) -> dict[str, Any]:
         """What Stop says: nothing was sent, or where the still-running prediction went."""
         run = run or {}
         if run.get("done"):
             return {"stop": gr.update(interactive=False)}  # too late: the result stands
         prediction_id = run.get("id")
+        lang = language(request)
         if not prediction_id:
-            status = "Stopped before a prediction was created: nothing was sent or billed."
+            status = text("gen.stopped_early", lang)
         else:
-            status = "**Stopped waiting.** " + STOP_NOTE.format(id=prediction_id)
+            status = text("gen.stopped_waiting", lang, note=stop_note(prediction_id, lang))
         return {"status": status, "gallery": None, "stop": gr.update(interactive=False)}
 
     def preview(
@@ -280,13 +296,15 @@ class GenerateHandlers:
         extra_input: str = "",
         visitor_key: str | None = None,
         typed_key: str | None = None,
+        request: gr.Request = None,
         **fields: Any,
     ) -> dict[str, Any]:
         """The request Generate would send now: JSON body, curl, CLI line and Python snippet."""
         try:
             values = self.form.collect_input(prompt or "…", model, seed, False, extra_input, fields)
         except CometError as exc:
-            return dict.fromkeys(PREVIEW_OUTPUTS, "") | {"preview_json": f"// {exc.message}"}
+            message = translate_message(exc.message, language(request))
+            return dict.fromkeys(PREVIEW_OUTPUTS, "") | {"preview_json": f"// {message}"}
         if randomize_seed:
             values.pop("seed", None)
         body, curl = request_preview(self.services.settings.base_url, model, values)
@@ -308,13 +326,17 @@ class GenerateHandlers:
         return {"seed": seed_used, "randomize_seed": False}
 
 
-def _describe_success(final: JobUpdate, elapsed: float, *, demo: bool) -> str:
+def _describe_success(final: JobUpdate, elapsed: float, *, demo: bool, lang: str = "en") -> str:
     count = len(final.files)
     seed = final.prediction.seed
-    seed_text = f" · seed {seed}" if seed is not None else ""
-    plural = "image" if count == 1 else "images"
-    status = f"**Succeeded in {elapsed:.1f} s** · {count} {plural}{seed_text}"
-    return status + (" · demo placeholder" if demo else "")
+    return text(
+        "gen.succeeded",
+        lang,
+        seconds=f"{elapsed:.1f}",
+        images=text("gen.one_image" if count == 1 else "gen.many_images", lang, count=count),
+        seed=text("gen.seed_part", lang, seed=seed) if seed is not None else "",
+        demo=text("gen.demo_part", lang) if demo else "",
+    )
 
 
 # On a phone the status sits below the fold: bring it into view when a run starts.

@@ -1,5 +1,6 @@
 """The History tab: past predictions, their details, a zip of their files, and Resume."""
 
+import functools
 import re
 import tempfile
 import zipfile
@@ -16,10 +17,12 @@ from comet.history import HistoryEntry
 from comet.jobs import JobUpdate, follow_job
 from comet.prediction import parse_time
 
+from .i18n import language, text, translate_message, ui
 from .limits import LimitExceeded
+from .placeholders import draw_words
 from .run_loop import follow_run
 from .services import Backend, Services
-from .status import shown
+from .status import shown, state_name
 from .wiring import by_name
 
 __all__ = ["HistoryHandlers", "HistoryTab", "build_history_tab", "wire_history_tab"]
@@ -92,10 +95,10 @@ def build_history_tab() -> HistoryTab:
         with gr.Column(scale=3):
             with gr.Row():
                 c["history_summary"] = gr.Markdown("", elem_id="history-summary")
-                c["refresh"] = gr.Button("Refresh", size="sm", scale=0)
+                c["refresh"] = gr.Button(ui("hist.refresh"), size="sm", scale=0)
             c["history_note"] = gr.Markdown("", elem_id="history-note")
             c["history_gallery"] = gr.Gallery(
-                label="Predictions, newest first (select one)",
+                label=ui("hist.gallery"),
                 elem_id="history-gallery",
                 columns=3,
                 height="auto",
@@ -106,22 +109,22 @@ def build_history_tab() -> HistoryTab:
             )
         with gr.Column(scale=2):
             _build_details(c)
-    with gr.Accordion("Resume a prediction by id", open=False):
+    with gr.Accordion(ui("hist.resume_by_id"), open=False):
         with gr.Row():
             c["resume_id"] = gr.Textbox(
-                label="Resume a prediction by id",
-                placeholder="e.g. q4chw5rey9rmt0cww76t4h3ma4",
+                label=ui("hist.resume_by_id"),
+                placeholder=ui("hist.resume_id_placeholder"),
                 elem_id="resume-id",
             )
-            c["resume_id_button"] = gr.Button("Resume id", scale=0)
+            c["resume_id_button"] = gr.Button(ui("hist.resume_id_button"), scale=0)
         c["resume_status"] = gr.Markdown("", elem_id="resume-status")
     return tab
 
 
 def _build_details(c: dict[str, Any]) -> None:
-    c["detail_head"] = gr.Markdown("Select a prediction.", elem_id="history-detail")
+    c["detail_head"] = gr.Markdown(ui("hist.select"), elem_id="history-detail")
     c["detail_gallery"] = gr.Gallery(
-        label="Images",
+        label=ui("hist.images"),
         elem_id="history-images",
         columns=2,
         height="auto",
@@ -129,18 +132,18 @@ def _build_details(c: dict[str, Any]) -> None:
         fit_columns=False,
     )
     with gr.Row():
-        c["use_settings"] = gr.Button("Use these settings", size="sm")
-        c["resume"] = gr.Button("Resume", size="sm", interactive=False)
+        c["use_settings"] = gr.Button(ui("hist.use_settings"), size="sm")
+        c["resume"] = gr.Button(ui("hist.resume"), size="sm", interactive=False)
     with gr.Row():
-        c["zip"] = gr.Button("Download images + JSON (zip)", size="sm")
-        c["delete"] = gr.Button("Remove from history", size="sm", variant="secondary")
+        c["zip"] = gr.Button(ui("hist.zip"), size="sm")
+        c["delete"] = gr.Button(ui("hist.delete"), size="sm", variant="secondary")
     c["zip_file"] = gr.File(
-        label="Download", interactive=False, visible=False, elem_id="history-zip"
+        label=ui("hist.download"), interactive=False, visible=False, elem_id="history-zip"
     )
-    with gr.Accordion("Input", open=False):
-        c["detail_input"] = gr.JSON(label="Input")
-    with gr.Accordion("Logs", open=False):
-        c["detail_logs"] = gr.Textbox(label="Logs", lines=8, interactive=False)
+    with gr.Accordion(ui("hist.input"), open=False):
+        c["detail_input"] = gr.JSON(label=ui("hist.input"))
+    with gr.Accordion(ui("hist.logs"), open=False):
+        c["detail_logs"] = gr.Textbox(label=ui("hist.logs"), lines=8, interactive=False)
 
 
 class HistoryHandlers:
@@ -163,18 +166,20 @@ class HistoryHandlers:
 
     def refresh(self, browser_tz: str | None = None, request: gr.Request = None) -> dict:
         """The one list of predictions (thumbnail and facts), the unfinished note, a summary."""
+        lang = language(request)
         entries = self.entries(request)
         unfinished = [e for e in entries if e.status in UNFINISHED]
         note = ""
         if unfinished:
             ids = ", ".join(f"`{e.id}`" for e in unfinished[:5])
-            note = (
-                f"**{len(unfinished)} unfinished prediction(s)** {ids}: select one and press "
-                "**Resume** to wait for it and save its images."
-            )
-        summary = f"**{len(entries)}** prediction(s)" if entries else "No predictions yet."
+            note = text("hist.unfinished_note", lang, count=len(unfinished), ids=ids)
+        summary = (
+            text("hist.summary", lang, count=len(entries)) if entries else text("hist.empty", lang)
+        )
         return {
-            "history_gallery": [(self._thumbnail(e), _caption(e, browser_tz)) for e in entries],
+            "history_gallery": [
+                (self._thumbnail(e, lang), _caption(e, browser_tz, lang)) for e in entries
+            ],
             "history_ids": [e.id for e in entries],
             "history_note": note,
             "history_summary": summary,
@@ -182,14 +187,13 @@ class HistoryHandlers:
 
     def delete(self, prediction_id: str | None, request: gr.Request = None) -> dict[str, Any]:
         """Remove the selected entry from History; its image files stay in the output folder."""
+        lang = language(request)
         entry = self.find(prediction_id, request)
         if entry is None:
-            return {"detail_head": "Select a prediction first."}
+            return {"detail_head": text("hist.select_first", lang)}
         self.services.history.delete(entry.id)
-        details = self.details(None)
-        details["detail_head"] = (
-            f"Removed `{entry.id}` from History. Its files (if any) are still in the output folder."
-        )
+        details = self.details(None, lang=lang)
+        details["detail_head"] = text("hist.removed", lang, id=entry.id)
         return details
 
     # -- one entry ------------------------------------------------------------------------
@@ -215,7 +219,8 @@ class HistoryHandlers:
         """Details of the entry picked in the list."""
         index = evt.index if isinstance(evt.index, int) else (evt.index or [0])[0]
         prediction_id = ids[index] if ids and 0 <= index < len(ids) else None
-        details = self.details(self.find(prediction_id, request), browser_tz)
+        entry = self.find(prediction_id, request)
+        details = self.details(entry, browser_tz, lang=language(request))
         details["detail_gallery"] = self.services.shown(details["detail_gallery"])
         return details
 
@@ -228,31 +233,31 @@ class HistoryHandlers:
         wanted = _query_param(request, LINK_PARAM)
         if wanted is None:
             return {"tabs": gr.skip()}  # an empty dict would be read as one missing value
+        lang = language(request)
         wanted = wanted.strip()
         linkable = bool(_LINKABLE_ID.fullmatch(wanted))
         entry = self.find(wanted, request) if linkable else None
-        details = self.details(entry, browser_tz)
+        details = self.details(entry, browser_tz, lang=lang)
         if entry is None:
-            named = f" `{wanted}`" if linkable else " with that id"
-            details["detail_head"] = (
-                f"No prediction{named} in your History. Check the link; a prediction shows "
-                "here only in the app (and, on a shared app, the browser) that made it."
-            )
+            key = "hist.link_unknown" if linkable else "hist.link_malformed"
+            details["detail_head"] = text(key, lang, id=wanted)
         else:
             details["detail_gallery"] = self.services.shown(details["detail_gallery"])
         details["tabs"] = gr.update(selected=HISTORY_TAB_ID)
         return details
 
-    def _thumbnail(self, entry: HistoryEntry) -> str:
+    def _thumbnail(self, entry: HistoryEntry, lang: str = "en") -> str:
         saved = next((f for f in entry.files if Path(f).exists()), None)
-        return self.services.shown([saved])[0] if saved else _pending_thumbnail()
+        return self.services.shown([saved])[0] if saved else _pending_thumbnail(lang)
 
     @staticmethod
-    def details(entry: HistoryEntry | None, browser_tz: str | None = None) -> dict[str, Any]:
-        """Everything the details area shows about one entry."""
+    def details(
+        entry: HistoryEntry | None, browser_tz: str | None = None, *, lang: str = "en"
+    ) -> dict[str, Any]:
+        """Everything the details area shows about one entry, in words of `lang`."""
         if entry is None:
             return {
-                "detail_head": "Select a prediction.",
+                "detail_head": text("hist.select", lang),
                 "detail_gallery": [],
                 "detail_input": {},
                 "detail_logs": "",
@@ -260,20 +265,23 @@ class HistoryHandlers:
                 "resume": gr.update(interactive=False),
                 "zip_file": gr.update(value=None, visible=False),
             }
-        demo = " · demo (simulated)" if entry.source == "demo" else ""
+        demo = text("hist.head_demo", lang) if entry.source == "demo" else ""
+        took = text("hist.took", lang, seconds=f"{entry.duration:.1f}") if entry.duration else ""
+        status = state_name(entry.status, lang)
         head = [
-            f"**{entry.status}** · `{entry.id}` · {entry.model}{demo}",
-            f"Created {local_time(entry.created_at, browser_tz)}"
-            + (f" · took {entry.duration:.1f} s" if entry.duration else ""),
+            text("hist.head", lang, status=status, id=entry.id, model=entry.model, demo=demo),
+            text("hist.created", lang, when=local_time(entry.created_at, browser_tz), took=took),
         ]
         if entry.error:
-            head.append(f"Error: {shown(entry.error)}")
+            error = shown(translate_message(entry.error, lang))
+            head.append(text("hist.error", lang, error=error))
         if entry.save_error:
-            head.append(f"⚠️ {shown(entry.save_error)}")
+            warning = shown(translate_message(entry.save_error, lang))
+            head.append(text("status.save_warning", lang, message=warning))
         if entry.status in UNFINISHED:
-            head.append("Still running when last seen: press **Resume** to wait and save it.")
+            head.append(text("hist.still_running", lang))
         link = f"?{LINK_PARAM}={entry.id}"
-        head.append(f"Link to this result: [`{link}`]({link})")
+        head.append(text("hist.link", lang, link=link))
         return {
             "detail_head": "\n\n".join(head),
             "detail_gallery": [f for f in entry.files if Path(f).exists()],
@@ -288,7 +296,7 @@ class HistoryHandlers:
         """A zip of the entry's images and JSON sidecar, in a temporary folder."""
         entry = self.find(prediction_id, request)
         if entry is None:
-            raise gr.Error("Select a prediction first.")
+            raise gr.Error(text("hist.select_first", language(request)))
         archive = Path(tempfile.mkdtemp(prefix="comet-zip-")) / f"{entry.id}.zip"
         with zipfile.ZipFile(archive, "w") as zf:
             for name in entry.files:
@@ -306,10 +314,12 @@ class HistoryHandlers:
         self, prediction_id: str, visitor_key: str | None = None, request: gr.Request = None
     ) -> Iterator[dict[str, Any]]:
         """Wait for a prediction (from history or by id) and save its images."""
+        lang = language(request)
         prediction_id = (prediction_id or "").strip()
-        yield {"status": f"Resuming `{prediction_id}`…"}
+        yield {"status": text("hist.resuming", lang, id=prediction_id)}
         job = self._resume_job(prediction_id, visitor_key, request)
-        for view in follow_run(job, describe_success=_describe_resumed):
+        describe = functools.partial(_describe_resumed, lang=lang)
+        for view in follow_run(job, describe_success=describe, lang=lang):
             update: dict[str, Any] = {"status": view.status}
             if view.files is not None:
                 update["gallery"] = self.services.shown(view.files)
@@ -324,7 +334,7 @@ class HistoryHandlers:
         claimed = False
         try:
             if not prediction_id:
-                raise InvalidInputError("Enter a prediction id to resume.", field="id")
+                raise InvalidInputError(text("msg.resume.no_id"), field="id")
             entry = services.history.get(prediction_id)
             owner = services.owner_of(request)
             backend = services.choose_backend(visitor_key)
@@ -333,10 +343,7 @@ class HistoryHandlers:
                 services.identities(request), count_towards_hourly=False
             )
             if not services.claim(prediction_id):
-                raise LimitExceeded(
-                    f"Prediction `{prediction_id}` is already being followed here (a run or "
-                    "another Resume): its images will appear in History when it finishes."
-                )
+                raise LimitExceeded(text("msg.resume.followed", id=prediction_id))
             claimed = True
             client = services.client(backend)
             if entry is None:
@@ -372,26 +379,27 @@ def _check_may_resume(
     if not services.settings.shared:
         return
     if entry is not None and entry.owner != owner:
-        raise InvalidInputError("That prediction belongs to another visitor.")
+        raise InvalidInputError(text("msg.resume.other_visitor"))
     if entry is None and backend.owner_pays:
-        raise InvalidInputError(
-            "Only predictions made in this app can be resumed here. To resume one made "
-            "elsewhere, enter your own CometAPI key under **API key**."
-        )
+        raise InvalidInputError(text("msg.resume.elsewhere"))
 
 
-def _describe_resumed(final: JobUpdate, elapsed: float) -> str:
-    return f"**Resumed: succeeded** · `{final.prediction.id}` · {len(final.files)} image(s) saved"
+def _describe_resumed(final: JobUpdate, elapsed: float, lang: str = "en") -> str:
+    return text("hist.resumed", lang, id=final.prediction.id, count=len(final.files))
 
 
-def _caption(entry: HistoryEntry, browser_tz: str | None) -> str:
+def _caption(entry: HistoryEntry, browser_tz: str | None, lang: str = "en") -> str:
     status = "unfinished" if entry.status in UNFINISHED else entry.status
-    duration = f" · {entry.duration:.1f} s" if entry.duration else ""
-    demo = " · demo" if entry.source == "demo" else ""
-    name = entry.model.split("/")[-1]
-    prompt = entry.prompt if len(entry.prompt) <= 60 else entry.prompt[:59] + "…"
-    when = local_time(entry.created_at, browser_tz)
-    return f"{status} · {name}{duration}{demo} · {when}\n{prompt}"
+    return text(
+        "hist.caption",
+        lang,
+        status=state_name(status, lang),
+        name=entry.model.split("/")[-1],
+        duration=f" · {entry.duration:.1f} s" if entry.duration else "",
+        demo=text("hist.caption_demo", lang) if entry.source == "demo" else "",
+        when=local_time(entry.created_at, browser_tz),
+        prompt=entry.prompt if len(entry.prompt) <= 60 else entry.prompt[:59] + "…",
+    )
 
 
 def local_time(stamp: str | None, browser_tz: str | None) -> str:
@@ -414,14 +422,14 @@ def _zone(name: str | None) -> tzinfo | None:
         return None
 
 
-def _pending_thumbnail() -> str:
+def _pending_thumbnail(lang: str = "en") -> str:
     """A small grey square for entries that have no image (yet), made on first need."""
-    from PIL import Image, ImageDraw
+    from PIL import Image
 
-    path = Path(tempfile.gettempdir()) / "comet-flux-pending.png"
+    path = Path(tempfile.gettempdir()) / f"comet-flux-pending-{lang}.png"
     if not path.exists():
         image = Image.new("RGB", (256, 256), (60, 64, 72))
-        ImageDraw.Draw(image).text((80, 120), "no image yet", fill=(220, 220, 220))
+        draw_words(image, text("hist.no_image_yet", lang), (220, 220, 220))
         image.save(path)
     return str(path)
 

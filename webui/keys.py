@@ -11,6 +11,7 @@ import gradio as gr
 
 from comet.errors import InvalidInputError
 
+from .i18n import language, text, ui
 from .keyseal import open_key, seal_key
 from .services import Services
 from .wiring import by_name
@@ -29,11 +30,7 @@ def check_key(typed: str | None) -> str:
     """A typed key, stripped; refuses what cannot be a key (without echoing it)."""
     key = (typed or "").strip()
     if any(c.isspace() for c in key) or len(key) > MAX_KEY_CHARS:
-        raise InvalidInputError(
-            "The API key box holds something that is not a CometAPI key (spaces, or too "
-            "long). Fix it or clear the box.",
-            field="api_key",
-        )
+        raise InvalidInputError(text("msg.key.bad"), field="api_key")
     return key
 
 
@@ -64,23 +61,15 @@ def build_key_panel() -> KeyPanel:
         # stored is already sealed with the server's key secret, which never leaves it.
         secret="comet-flux-browser-state",  # noqa: S106
     )
-    with gr.Accordion("API key", open=False):
-        gr.Markdown(
-            "Use your own CometAPI key for your runs. It is kept on the server for this "
-            "browser session only: never written to disk, never sent back to the page. "
-            "**Remember in this browser** keeps a copy sealed with a secret only this server "
-            "holds: the page cannot read it, but anyone using this browser profile can still "
-            "run this app with it, so use it only on your own computer."
-        )
+    with gr.Accordion(ui("key.accordion"), open=False):
+        gr.Markdown(ui("key.explain"))
         c["key_box"] = gr.Textbox(
-            label="API key", type="password", placeholder="sk-…", elem_id="api-key"
+            label=ui("key.box"), type="password", placeholder="sk-…", elem_id="api-key"
         )
-        c["remember"] = gr.Checkbox(
-            label="Remember in this browser", value=False, elem_id="remember"
-        )
+        c["remember"] = gr.Checkbox(label=ui("key.remember"), value=False, elem_id="remember")
         with gr.Row():
-            c["use_key"] = gr.Button("Use this key")
-            c["forget"] = gr.Button("Forget")
+            c["use_key"] = gr.Button(ui("key.use"))
+            c["forget"] = gr.Button(ui("key.forget"))
         c["key_note"] = gr.Markdown("", elem_id="key-note")
     return panel
 
@@ -91,56 +80,53 @@ class KeyHandlers:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def set_key(self, typed: str, remember: bool) -> dict[str, Any]:
+    def set_key(self, typed: str, remember: bool, request: gr.Request = None) -> dict[str, Any]:
         """Use a typed key for this session; remember a sealed copy when asked."""
+        lang = language(request)
         try:
             key = check_key(typed)
         except InvalidInputError:
-            return {"key_box": "", "key_note": "That does not look like an API key."}
+            return {"key_box": "", "key_note": text("key.not_a_key", lang)}
         if not key:
-            return {"key_box": "", "key_note": "Enter a key first."}
+            return {"key_box": "", "key_note": text("key.enter_first", lang)}
         stored = seal_key(key, self.services.key_secret) if remember else NO_REMEMBERED_KEY
-        note = "Your key is set for this browser session" + (
-            " and remembered in this browser, sealed so that only this server can read it "
-            "(press Forget on a shared computer)."
-            if remember
-            else " only; it is not stored anywhere."
-        )
+        note = text("key.set_remembered" if remember else "key.set_session", lang)
         return {
             "visitor_key": key,
             "key_box": "",
             "remembered_key": stored,
             "key_note": note,
-            "banner": self.services.banner(key),
+            "banner": self.services.banner(key, lang),
         }
 
-    def forget_key(self) -> dict[str, Any]:
+    def forget_key(self, request: gr.Request = None) -> dict[str, Any]:
         """Drop the key from this session and this browser."""
+        lang = language(request)
         return {
             "visitor_key": None,
             "key_box": "",
             "remembered_key": NO_REMEMBERED_KEY,
-            "key_note": "Key forgotten: this session and this browser no longer hold it.",
-            "banner": self.services.banner(None),
+            "key_note": text("key.forgotten", lang),
+            "banner": self.services.banner(None, lang),
         }
 
-    def restore_key(self, stored: str | None) -> dict[str, Any]:
+    def restore_key(self, stored: str | None, request: gr.Request = None) -> dict[str, Any]:
         """On page load: open the sealed key this browser remembers, if any."""
+        lang = language(request)
         stored = (stored or "").strip()
         if stored in ("", NO_REMEMBERED_KEY):
-            return {"visitor_key": None, "banner": self.services.banner(None)}
+            return {"visitor_key": None, "banner": self.services.banner(None, lang)}
         key = open_key(stored, self.services.key_secret)
         if not key:
             return {
                 "visitor_key": None,
-                "key_note": "The key remembered in this browser can no longer be read: "
-                "enter it again.",
-                "banner": self.services.banner(None),
+                "key_note": text("key.unreadable", lang),
+                "banner": self.services.banner(None, lang),
             }
         return {
             "visitor_key": key,
-            "key_note": "Using the key remembered in this browser.",
-            "banner": self.services.banner(key),
+            "key_note": text("key.restored", lang),
+            "banner": self.services.banner(key, lang),
         }
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from comet._constants import APP_SPARE_THREADS
 from comet.settings import AppSettings
 
+from .i18n import LANGUAGE_HEAD, gradio_i18n
+
 __all__ = [
     "APP_CSS",
     "SHORTCUTS_HEAD",
@@ -68,7 +70,9 @@ def launch_options(settings: AppSettings) -> dict[str, Any]:
         # waiting run holds one thread: room for each run the app allows, plus the rest.
         "max_threads": settings.concurrency + APP_SPARE_THREADS,
         "css": APP_CSS,
-        "head": SHORTCUTS_HEAD,
+        "head": SHORTCUTS_HEAD + LANGUAGE_HEAD,
+        # English and Vietnamese from webui/texts/, chosen in the browser (see webui/i18n.py).
+        "i18n": gradio_i18n(),
         "quiet": True,  # startup_lines() says what matters, without advice we do not follow
     }
 

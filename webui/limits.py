@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from comet.errors import CometError
 
+from .i18n import text
+
 __all__ = ["LimitExceeded", "RunLimiter", "Lease"]
 
 
@@ -58,8 +60,11 @@ class RunLimiter:
             for key in keys:
                 if self.max_concurrent and self._running[key] >= self.max_concurrent:
                     raise LimitExceeded(
-                        f"You already have {self._running[key]} runs in progress (the limit is "
-                        f"{self.max_concurrent}). Wait for one to finish, then try again."
+                        text(
+                            "msg.limit.concurrent",
+                            running=self._running[key],
+                            limit=self.max_concurrent,
+                        )
                     )
             if count_towards_hourly:
                 self._charge_hour(keys, now)
@@ -83,9 +88,7 @@ class RunLimiter:
             if len(starts) >= self.max_runs_per_hour:
                 wait = self.window - (now - starts[0])
                 raise LimitExceeded(
-                    f"You have used this app's {self.max_runs_per_hour} runs for this hour. "
-                    f"Try again in {_minutes(wait)}, or enter your own CometAPI key to run "
-                    "without this limit."
+                    text("msg.limit.hourly", limit=self.max_runs_per_hour, wait_text=_minutes(wait))
                 )
         for key in keys:
             self._starts[key].append(now)
@@ -98,4 +101,4 @@ class RunLimiter:
 
 def _minutes(seconds: float) -> str:
     minutes = max(1, round(seconds / 60))
-    return f"{minutes} minute" + ("s" if minutes != 1 else "")
+    return text("msg.minute" if minutes == 1 else "msg.minutes", count=minutes)

@@ -10,7 +10,7 @@ from typing import Any
 
 from comet.models import get_model
 
-__all__ = ["shape_of", "waiting_image"]
+__all__ = ["draw_words", "shape_of", "waiting_image"]
 
 LONG_SIDE = 480
 
@@ -33,18 +33,36 @@ def shape_of(model: str, fields: dict[str, Any], param_prefix: str) -> tuple[int
     return _scaled(a, b) if a > 0 and b > 0 else (LONG_SIDE, LONG_SIDE)
 
 
-def waiting_image(width: int, height: int) -> str:
-    """A quiet grey picture of that shape, saved once in the temp folder."""
+def waiting_image(width: int, height: int, words: str = "generating…", lang: str = "en") -> str:
+    """A quiet grey picture of that shape with `words` in its middle, saved once per language."""
     from PIL import Image, ImageDraw
 
-    path = Path(tempfile.gettempdir()) / f"comet-flux-waiting-{width}x{height}.png"
+    path = Path(tempfile.gettempdir()) / f"comet-flux-waiting-{width}x{height}-{lang}.png"
     if not path.exists():
         image = Image.new("RGB", (width, height), (46, 50, 58))
         draw = ImageDraw.Draw(image)
         draw.rectangle((0, 0, width - 1, height - 1), outline=(90, 96, 108), width=2)
-        draw.text((width // 2 - 36, height // 2 - 6), "generating…", fill=(200, 204, 212))
+        draw_words(image, words, (200, 204, 212))
         image.save(path)
     return str(path)
+
+
+def draw_words(image: Any, words: str, fill: tuple[int, int, int]) -> None:
+    """Words centred on a Pillow image; left out when no font here has their letters.
+
+    Pillow's own font has no Vietnamese letters (they come out as boxes), so other words need
+    a system font with them; without one, the picture stays plain (its caption says it).
+    """
+    from PIL import ImageDraw, ImageFont
+
+    font: Any = ImageFont.load_default()
+    if not words.isascii():
+        try:
+            font = ImageFont.truetype("DejaVuSans.ttf", 11)
+        except OSError:
+            return
+    center = (image.width // 2, image.height // 2)
+    ImageDraw.Draw(image).text(center, words, fill=fill, font=font, anchor="mm")
 
 
 def _positive(value: Any) -> bool:

@@ -14,6 +14,7 @@ from comet.errors import CometError, PredictionFailed
 from comet.jobs import JobUpdate
 from comet.models import get_model
 
+from .i18n import text, translate_message
 from .status import friendly_error, progress_line
 
 __all__ = ["RunView", "follow_run"]
@@ -42,8 +43,12 @@ def follow_run(
     typical_seconds: float | None = None,
     describe_success: Callable[[JobUpdate, float], str],
     clock: Callable[[], float] = time.monotonic,
+    lang: str = "en",
 ) -> Iterator[RunView]:
-    """Yield a RunView per update, then the result; errors become the last, failed view."""
+    """Yield a RunView per update, then the result; errors become the last, failed view.
+
+    Everything it says is in `lang`; `describe_success` words the result itself.
+    """
     started = clock()
     prediction_id = None
     try:
@@ -52,14 +57,18 @@ def follow_run(
             final = update
             prediction_id = update.prediction.id
             if update.stage == "saving":  # images appear one by one, as each file is saved
-                total = len(update.prediction.output)
-                line = (
-                    f"**Saving images…** {len(update.files)} of {total} · {clock() - started:.1f} s"
+                line = text(
+                    "gen.saving",
+                    lang,
+                    saved=len(update.files),
+                    total=len(update.prediction.output),
+                    seconds=f"{clock() - started:.1f}",
                 )
                 yield RunView(line, prediction_id, files=[str(p) for p in update.files])
             elif update.stage != "saved":
                 typical = typical_seconds or _typical(update.prediction.model)
-                line = progress_line(update.prediction, clock() - started, typical, update.note)
+                elapsed = clock() - started
+                line = progress_line(update.prediction, elapsed, typical, update.note, lang)
                 yield RunView(line, prediction_id)
         if final is None:
             return
@@ -67,14 +76,15 @@ def follow_run(
             raise PredictionFailed(final.prediction)
         status = describe_success(final, clock() - started)
         if final.save_error:
-            status += f"\n\n⚠️ {final.save_error}"
+            warning = translate_message(final.save_error, lang)
+            status += "\n\n" + text("status.save_warning", lang, message=warning)
         files = [str(p) for p in final.files]
         yield RunView(status, prediction_id, files, final.prediction.seed, done=True)
     except CometError as exc:
-        yield RunView(friendly_error(exc), prediction_id, done=True, failed=True)
+        yield RunView(friendly_error(exc, lang), prediction_id, done=True, failed=True)
     except Exception:
         log.exception("A run failed unexpectedly")
-        yield RunView(friendly_error(RuntimeError()), prediction_id, done=True, failed=True)
+        yield RunView(friendly_error(RuntimeError(), lang), prediction_id, done=True, failed=True)
     finally:
         updates.close()
 

@@ -13,6 +13,7 @@ import gradio as gr
 
 from comet.jobs import JobUpdate, start_job
 
+from .i18n import text
 from .keys import resolve_visitor_key
 from .limits import LimitExceeded
 from .services import Backend, Services
@@ -79,4 +80,4 @@ def run_job(
 def _check_image_count(services: Services, values: dict[str, Any], backend: Backend) -> None:
     limit = services.settings.max_images_per_run
     if backend.owner_pays and int(values.get("num_outputs") or 1) > limit:
-        raise LimitExceeded(f"This app allows at most {limit} images per run.")
+        raise LimitExceeded(text("msg.limit.images", limit=limit))

@@ -26,6 +26,7 @@ from comet.history import History
 from comet.jobs import follow_job
 from comet.settings import AppSettings
 
+from .i18n import filled, text
 from .limits import Lease, RunLimiter
 from .visitors import visitor_identities
 
@@ -34,10 +35,7 @@ log = logging.getLogger("webui.services")
 DEMO_KEY = "demo-mode-no-key"  # the simulator needs a non-empty Bearer token
 MAX_SESSIONS = 50_000  # page sessions remembered for their visitor id, oldest forgotten first
 _VISITOR_ID = re.compile(r"v-[A-Za-z0-9_-]{20,40}")
-DEMO_GONE = (
-    "This demo run was still waiting when the app stopped; the built-in simulator stopped "
-    "with it. Nothing was billed: generate it again."
-)
+DEMO_GONE = text("msg.demo_gone")  # stored in History in English, shown translated
 
 
 @dataclass(frozen=True)
@@ -205,11 +203,7 @@ class Services:
         if visitor_key:
             return Backend(settings.base_url, visitor_key, demo=False, owner_pays=False)
         if settings.require_user_key:
-            raise InvalidInputError(
-                "This app asks every visitor to use their own CometAPI key: enter it in the "
-                "**API key** box (it stays in this browser session only).",
-                field="api_key",
-            )
+            raise InvalidInputError(text("msg.key.required"), field="api_key")
         if settings.owner_key:
             return Backend(settings.base_url, settings.owner_key, demo=False, owner_pays=True)
         return Backend(self.demo_base_url, DEMO_KEY, demo=True, owner_pays=False)
@@ -227,27 +221,25 @@ class Services:
             validator=None,
         )
 
-    def banner(self, visitor_key: str | None = None) -> str:
+    def banner(self, visitor_key: str | None = None, lang: str = "en") -> str:
         """One line saying where runs go and who pays."""
+        key, values = self._banner(visitor_key)
+        return text(key, lang, **values)
+
+    def static_banner(self) -> object:
+        """The banner before the page has loaded, translated in the browser."""
+        key, values = self._banner(None)
+        return filled(key, **values)
+
+    def _banner(self, visitor_key: str | None) -> tuple[str, dict[str, str]]:
         settings = self.settings
         if visitor_key:
-            return (
-                f"**CometAPI** · requests go to `{settings.base_url}` with **your own key** "
-                "for this session (kept on the server for this session only)."
-            )
+            return "banner.own_key", {"base_url": settings.base_url}
         if settings.require_user_key:
-            return (
-                "**Bring your own key** · this app needs your CometAPI key: enter it under "
-                "**API key** below. Get one at https://api.cometapi.com/console/token."
-            )
+            return "banner.bring_key", {}
         if settings.owner_key:
-            return f"**CometAPI** · requests go to `{settings.base_url}`."
-        return (
-            "**Demo mode** · no `COMET_API_KEY` is set, so images come from the built-in "
-            "offline simulator: locally drawn placeholders, no network, no cost. To use the "
-            "real FLUX models, put `COMET_API_KEY=...` in `.env` and restart, or enter your "
-            "own key under **API key**."
-        )
+            return "banner.owner", {"base_url": settings.base_url}
+        return "banner.demo", {}
 
 
 def _servable(folder: Path) -> bool:

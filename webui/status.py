@@ -18,60 +18,79 @@ from comet.errors import (
 )
 from comet.prediction import Prediction
 
+from .i18n import text, translate_message
 from .limits import LimitExceeded
+from .texts import TABLE
 
-__all__ = ["progress_line", "friendly_error", "shown", "STOP_NOTE"]
+__all__ = ["progress_line", "friendly_error", "shown", "state_name", "stop_note"]
 
-STOP_NOTE = (
-    "CometAPI has no cancel route, so prediction `{id}` may still finish and be billed. "
-    "Its images are not lost: resume it from the History tab."
-)
+
+def stop_note(prediction_id: str, lang: str = "en") -> str:
+    """Why a stopped prediction may still be billed, and where its images will be."""
+    return text("status.stop_note", lang, id=prediction_id)
+
+
+def state_name(status: str, lang: str = "en") -> str:
+    """A prediction's status ("succeeded", ...) in words of `lang`; unknown ones as they are."""
+    key = f"state.{status}"
+    return text(key, lang) if key in TABLE else status
 
 
 def progress_line(
-    prediction: Prediction, elapsed: float, typical_seconds: float, note: str = ""
+    prediction: Prediction,
+    elapsed: float,
+    typical_seconds: float,
+    note: str = "",
+    lang: str = "en",
 ) -> str:
     """One honest status block: the real state, the time so far against the typical time.
 
     No estimated percentage: a bar that guesses disagrees with the model's own log, which is
     shown as it is when there is one.
     """
-    state = {"starting": "Starting (waiting for a worker)", "processing": "Generating"}.get(
-        prediction.status, prediction.status.capitalize()
-    )
-    typical = f"usually about {typical_seconds:.0f} s" if typical_seconds >= 1 else "usually ~1 s"
+    if prediction.status in ("starting", "processing"):
+        state = text(f"progress.{prediction.status}", lang)
+    else:
+        state = state_name(prediction.status, lang).capitalize()
+    seconds = f"{typical_seconds:.0f}"
     if elapsed > typical_seconds * 1.5 + 2:
-        typical = f"longer than the usual {typical_seconds:.0f} s"
+        typical = text("progress.longer", lang, seconds=seconds)
+    elif typical_seconds >= 1:
+        typical = text("progress.usually", lang, seconds=seconds)
+    else:
+        typical = text("progress.usually_quick", lang)
     lines = [
-        f"**{state}…** {elapsed:.1f} s · {typical}",
-        f"prediction `{prediction.id}`",
+        text("progress.line", lang, state=state, seconds=f"{elapsed:.1f}", typical=typical),
+        text("progress.prediction", lang, id=prediction.id),
     ]
     if prediction.last_log_line:
         log_line = shown(prediction.last_log_line[:160]).replace("`", "'")
-        lines.append(f"Log: `{log_line}`")
+        lines.append(text("progress.log", lang, line=log_line))
     if note:
-        lines.append(f"_{shown(note)}_")
+        lines.append(f"_{shown(translate_message(note, lang))}_")
     return "\n\n".join(lines)
 
 
-def friendly_error(error: Exception) -> str:
-    """Say what went wrong and what to do, in words; never a traceback.
+def friendly_error(error: Exception, lang: str = "en") -> str:
+    """Say what went wrong and what to do, in words of `lang`; never a traceback.
 
-    Text from upstream (the model's error, the API's message) is escaped: it is shown as
-    Markdown in other visitors' browsers too (History), so it must never become HTML.
+    comet's messages are English; the ones the table knows are translated here. Text from
+    upstream (the model's error, the API's message) is escaped: it is shown as Markdown in
+    other visitors' browsers too (History), so it must never become HTML.
     """
     if isinstance(error, PredictionFailed):
-        return _prediction_failed(error.prediction)
+        return _prediction_failed(error.prediction, lang)
     if not isinstance(error, CometError):
-        return "**Something went wrong in the app.** The details are in the server log."
-    message = shown(error.message)
+        return text("status.app_error", lang)
+    message = shown(translate_message(error.message, lang))
     resume = ""
     if error.prediction_id:
-        resume = f" Prediction `{error.prediction_id}` is saved in History: resume it from there."
-    for kind, template in _TEMPLATES:
+        resume = text("status.resume_hint", lang, id=error.prediction_id)
+    values = {"message": message, "resume": resume, "wait": _wait(error, lang)}
+    for kind, key in _TEMPLATES:
         if isinstance(error, kind):
-            return template.format(message=message, resume=resume, wait=_wait(error))
-    return f"**Something went wrong.** {message}{resume}"
+            return text(key, lang, **values)
+    return text("status.generic", lang, message=message, resume=resume)
 
 
 def shown(text: str | None) -> str:
@@ -79,45 +98,30 @@ def shown(text: str | None) -> str:
     return html.escape(text or "", quote=False)
 
 
-def _prediction_failed(prediction: Prediction) -> str:
+def _prediction_failed(prediction: Prediction, lang: str) -> str:
     if prediction.status == "canceled":
-        return f"**Canceled.** Prediction `{prediction.id}` was canceled."
-    reason = shown(prediction.error) or "the model gave no reason"
-    return (
-        f"**The model could not make this image.** {reason}\n\n"
-        f"Try another prompt or other settings. (prediction `{prediction.id}`)"
-    )
+        return text("status.canceled", lang, id=prediction.id)
+    reason = shown(translate_message(prediction.error or "", lang))
+    reason = reason or text("status.no_reason", lang)
+    return text("status.model_failed", lang, reason=reason, id=prediction.id)
 
 
-def _wait(error: CometError) -> str:
+def _wait(error: CometError, lang: str) -> str:
     retry_after = getattr(error, "retry_after", None)
     if retry_after is None:
-        return "Wait a little and try again."
-    return f"Wait {retry_after:.0f} s and try again."
+        return text("status.wait", lang)
+    return text("status.wait_seconds", lang, seconds=f"{retry_after:.0f}")
 
 
-# First match wins: subclasses before their bases.
+# First match wins: subclasses before their bases. The words are in webui/texts/status.py.
 _TEMPLATES: tuple[tuple[type[CometError], str], ...] = (
-    (
-        PermissionDeniedError,
-        "**CometAPI blocked this request.** The key was accepted, but this model or one of "
-        "its inputs is not enabled for it: check the model's access in your CometAPI "
-        "console. ({message})",
-    ),
-    (
-        AuthenticationError,
-        "**CometAPI refused the API key.** Check `COMET_API_KEY` (in `.env` or the Space's "
-        "secrets) or the key typed in the API key box. Keys are at "
-        "https://api.cometapi.com/console/token.",
-    ),
-    (RateLimitError, "**Rate limited by CometAPI.** {wait}{resume}"),
-    (LimitExceeded, "**Limit reached.** {message}"),
-    (InvalidInputError, "**Please check the input.** {message}"),
-    (NotFoundError, "**Not found.** {message}"),
-    (CometTimeout, "**Still waiting after the time limit.** {message}{resume}"),
-    (
-        CometConnectionError,
-        "**Could not reach CometAPI.** {message} Check your network and `COMET_BASE_URL`.{resume}",
-    ),
-    (ServerError, "**CometAPI had a problem.** {message}{resume}"),
+    (PermissionDeniedError, "status.permission_denied"),
+    (AuthenticationError, "status.auth"),
+    (RateLimitError, "status.rate_limited"),
+    (LimitExceeded, "status.limit"),
+    (InvalidInputError, "status.invalid_input"),
+    (NotFoundError, "status.not_found"),
+    (CometTimeout, "status.timeout"),
+    (CometConnectionError, "status.connection"),
+    (ServerError, "status.server"),
 )

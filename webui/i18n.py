@@ -1,0 +1,201 @@
+"""English and Vietnamese: one table (webui/texts/), used in the browser and on the server.
+
+Static texts (labels, info, placeholders, buttons, tab and accordion titles, Markdown) are
+given to Gradio as `ui("key")` and translated in the browser by `gr.I18n`. Gradio picks its
+language only among the ones it ships, and it ships no Vietnamese, so `LANGUAGE_HEAD` switches
+Gradio's locale to "vi" when the browser prefers Vietnamese to English.
+
+Text a handler returns (status lines, errors, notes) is chosen on the server with
+`text(key, lang, ...)`, the language from the request's Accept-Language (`language(request)`).
+Error messages of the `comet` package stay English; `translate_message` turns the ones the
+table knows into Vietnamese at this edge, and leaves upstream text (an API's or a model's own
+words) as it came.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from functools import lru_cache
+from typing import Any, Literal
+
+import gradio as gr
+
+from .texts import GRADIO_KEYS, MESSAGE_KEYS, TABLE
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LANGUAGE_HEAD",
+    "Lang",
+    "browser_texts",
+    "filled",
+    "gradio_i18n",
+    "language",
+    "placeholders",
+    "text",
+    "translate_message",
+    "ui",
+]
+
+Lang = Literal["en", "vi"]
+LANGUAGES: tuple[Lang, ...] = ("en", "vi")
+DEFAULT_LANGUAGE: Lang = "en"
+_COLUMN = {"en": 0, "vi": 1}
+_MESSAGES = frozenset(MESSAGE_KEYS)
+
+# Texts known only when the app is built (e.g. the banner names the base URL): filled in
+# both languages and kept under a key derived from the values, so the browser can show them.
+_FILLED: dict[str, tuple[str, str]] = {}
+
+# Gradio chooses its locale among the languages it ships (no Vietnamese), then loads the
+# app's translations; this switches to "vi" when the browser prefers it to English, through
+# the same changeLocale Gradio's own language setting uses.
+LANGUAGE_HEAD = """<script>
+(async () => {
+    const preferred = (navigator.languages || [navigator.language])
+        .map((tag) => String(tag).toLowerCase().split("-")[0])
+        .find((tag) => tag === "vi" || tag === "en");
+    if (preferred !== "vi") return;
+    const core = performance.getEntriesByType("resource")
+        .map((entry) => entry.name)
+        .find((name) => /\\/assets\\/core-[^/?]*\\.js(\\?|$)/.test(name));
+    if (!core) return;
+    try {
+        (await import(core)).changeLocale("vi");
+    } catch (error) {
+        console.warn("Could not switch the page to Vietnamese", error);
+    }
+})();
+</script>"""
+
+
+def ui(key: str) -> Any:
+    """A static text for a Gradio component, translated in the browser (`gr.I18n` key)."""
+    if key in _FILLED:
+        return gr.I18n()(key)
+    if placeholders(TABLE[key][0]) or key in _MESSAGES:
+        raise ValueError(f"{key!r} is not a static text: use filled() or text()")
+    return gr.I18n()(key)  # the instance's translations do not matter: only the key travels
+
+
+def filled(key: str, **values: Any) -> Any:
+    """A static text whose values are known when the app is built, e.g. the base URL."""
+    english, vietnamese = (text(key, lang, **values) for lang in LANGUAGES)
+    digest = hashlib.sha256(f"{english}\x00{vietnamese}".encode()).hexdigest()[:12]
+    derived = f"{key}#{digest}"
+    _FILLED[derived] = (english, vietnamese)  # finished texts, no longer templates
+    return ui(derived)
+
+
+def gradio_i18n() -> gr.I18n:
+    """The `gr.I18n` passed to launch(): the whole table, plus the texts filled so far."""
+    return gr.I18n(**{lang: browser_texts(lang) for lang in LANGUAGES})
+
+
+def browser_texts(lang: str) -> dict[str, str]:
+    """{key: text} as the browser shows it: templates without placeholders, braces undoubled.
+
+    Gradio's own keys go as they are: the browser fills their {placeholders} itself. Error
+    messages stay on the server, where they are translated.
+    """
+    column = _COLUMN[lang]
+    texts = {k: v[column] for k, v in _FILLED.items()}
+    for key, pair in TABLE.items():
+        if key in GRADIO_KEYS:
+            texts[key] = pair[column]
+        elif key not in _MESSAGES and not placeholders(pair[0]):
+            texts[key] = pair[column].format()
+    return texts
+
+
+def text(key: str, lang: str | None = DEFAULT_LANGUAGE, /, **values: Any) -> str:
+    """The table's text for `key` in `lang` (English if unknown), with its {values} filled."""
+    return TABLE[key][_COLUMN.get(lang or "", 0)].format(**values)
+
+
+def language(request: Any) -> Lang:
+    """The request's language from Accept-Language (q-values honoured): "vi", else "en"."""
+    header = _accept_language(request)
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")[:32]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if quality > 0 and primary in _COLUMN:
+            ranked.append((-quality, position, primary))
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE  # type: ignore[return-value]
+
+
+def _accept_language(request: Any) -> str:
+    headers = getattr(request, "headers", None) or {}
+    try:
+        return str(headers.get("accept-language") or "")[:500]
+    except AttributeError:
+        return ""
+
+
+def placeholders(template: str) -> set[str]:
+    """The {names} a template fills (what both languages of a key must agree on)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    except ValueError:
+        return set()
+
+
+# -- messages from comet and webui's own errors, matched by their English wording -------------
+
+
+def translate_message(message: str, lang: str | None) -> str:
+    """A known English message (comet's or webui's) in `lang`; unknown text is left as it is."""
+    if lang == DEFAULT_LANGUAGE or lang not in _COLUMN or not message or len(message) > 4000:
+        return message  # (no message of ours is that long: spare the regexes a huge text)
+    return _translate(message, lang, depth=0)
+
+
+def _translate(message: str, lang: str, depth: int) -> str:
+    for key, pattern in _patterns():
+        match = pattern.fullmatch(message)
+        if match is None:
+            continue
+        values = {
+            name: _translate(value, lang, depth + 1)
+            if name.endswith("_text") and depth < 3
+            else value
+            for name, value in match.groupdict().items()
+        }
+        return text(key, lang, **values)
+    return message
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """A regex per message key: wrappers of another message first, then the most literal."""
+
+    def rank(key: str) -> tuple[bool, int]:
+        english = TABLE[key][0]
+        return "message_text" not in placeholders(english), -_literal_length(english)
+
+    return [(key, _regex(TABLE[key][0])) for key in sorted(MESSAGE_KEYS, key=rank)]
+
+
+def _regex(template: str) -> re.Pattern[str]:
+    parts, seen = [], set()
+    for literal, name, _, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name:
+            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+            seen.add(name)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _literal_length(template: str) -> int:
+    return sum(len(literal) for literal, _, _, _ in string.Formatter().parse(template))
