@@ -490,6 +490,8 @@ class Bench:
         print("\nsubmit → result, per user (server CPU per run: both apps' process)")
         for count in self.counts:
             for name in self.apps:
+                if (name, count) not in self.rounds:  # e.g. --singles 0
+                    continue
                 latencies, errors = summary(self.rounds[(name, count)])
                 runs = max(1, len(latencies) + errors)
                 label = f"{name}, {count} user{'s' if count > 1 else ''}"
@@ -511,8 +513,8 @@ class Bench:
             )
 
     def print_ratio(self, count: int) -> None:
-        bare, _ = summary(self.rounds[("bare", count)])
-        app, _ = summary(self.rounds[("app", count)])
+        bare, _ = summary(self.rounds.get(("bare", count), []))
+        app, _ = summary(self.rounds.get(("app", count), []))
         if not (bare and app):
             return
         p95 = percentile(app, 95) / percentile(bare, 95)
@@ -531,7 +533,7 @@ class Bench:
 
     def print_lags(self) -> None:
         by_count = {
-            count: [lag for r in self.rounds[("app", count)] for lag in self.lags(r)]
+            count: [lag for r in self.rounds.get(("app", count), []) for lag in self.lags(r)]
             for count in self.counts
         }
         parts = [
