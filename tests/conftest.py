@@ -133,3 +133,45 @@ def launch_app(tmp_path):
     yield launch
     for app in launched:
         app.close()
+
+
+@pytest.fixture
+def app(tmp_path, simulator):
+    """The app built (not launched) on the fast simulator: for calling handlers directly."""
+    from comet.settings import AppSettings
+    from webui import build_app
+
+    built = build_app(
+        AppSettings(output_dir=tmp_path / "outputs", poll_interval=0.02),
+        demo_base_url=simulator.base_url,
+    )
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (skips, or fails on CI, when it is missing)."""
+    from tests.browser_support import chromium, require_browser
+
+    require_browser()
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def new_context(browser):
+    """Make fresh browser contexts (own storage, like separate visitors); closed after."""
+    from tests.browser_support import TIMEOUT_MS, VIEWPORT
+
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**{"viewport": VIEWPORT, **options})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()

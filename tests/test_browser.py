@@ -20,12 +20,9 @@ from comet.settings import AppSettings
 from comet.simulator import Simulator
 from tests.browser_support import (
     TIMEOUT_MS,
-    VIEWPORT,
     ResponseRecorder,
     choose_option,
-    chromium,
     open_app,
-    require_browser,
     result_sources,
     wait_for_gallery,
 )
@@ -45,30 +42,6 @@ NEEDS_A_KEY = "Bring your own key"  # the banner while this session has no key
 
 
 # -- fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module (skips, or fails on CI, when it is missing)."""
-    require_browser()
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def new_context(browser):
-    """Make fresh browser contexts (own storage, like separate visitors); closed after."""
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport=VIEWPORT)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture

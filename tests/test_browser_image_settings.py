@@ -17,9 +17,7 @@ from tests.browser_support import (
     TIMEOUT_MS,
     VIEWPORT,
     choose_option,
-    chromium,
     open_app,
-    require_browser,
     wait_for_gallery,
 )
 
@@ -27,13 +25,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 DEV = "black-forest-labs/flux-dev"
 SCHNELL = "black-forest-labs/flux-schnell"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

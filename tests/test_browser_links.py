@@ -14,10 +14,7 @@ from comet.settings import AppSettings
 from comet.simulator import Simulator
 from tests.browser_support import (
     TIMEOUT_MS,
-    VIEWPORT,
-    chromium,
     open_app,
-    require_browser,
     wait_for_gallery,
 )
 from tests.support import wait_for
@@ -25,28 +22,6 @@ from tests.support import wait_for
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 NOT_YOURS = "in your History"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def new_context(browser):
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport=VIEWPORT)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture

@@ -89,16 +89,6 @@ def visitor() -> SimpleNamespace:
     )
 
 
-@pytest.fixture
-def app(tmp_path, simulator):
-    built = build_app(
-        AppSettings(output_dir=tmp_path / "outputs", poll_interval=0.02),
-        demo_base_url=simulator.base_url,
-    )
-    yield built
-    built.close()
-
-
 def _with_uploads(form: dict, folder: Path) -> dict:
     """The form with each upload named made as a real image in folder (as Gradio's cache would
     hold it), given to the handlers as its path."""

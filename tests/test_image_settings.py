@@ -15,7 +15,6 @@ from PIL import Image
 from comet.metadata import read_settings, with_settings
 from comet.models import get_model
 from comet.settings import AppSettings
-from webui import build_app
 from webui.builder import settings_from_history
 from webui.form import ModelForm, field_param, form_fields
 from webui.image_settings import NO_SETTINGS, NOT_AN_IMAGE, settings_from_image
@@ -36,16 +35,6 @@ def visitor() -> SimpleNamespace:
 def form():
     """The model form on its own (not laid out): what the drop zone's handler restores into."""
     return ModelForm()
-
-
-@pytest.fixture
-def app(tmp_path, simulator):
-    built = build_app(
-        AppSettings(output_dir=tmp_path / "outputs", poll_interval=0.02),
-        demo_base_url=simulator.base_url,
-    )
-    yield built
-    built.close()
 
 
 def generate(app, **kwargs) -> tuple[dict, list[str]]:

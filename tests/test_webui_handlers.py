@@ -35,16 +35,6 @@ def visitor(session: str = "s1", host: str = "127.0.0.1", forwarded: str = "") -
     )
 
 
-@pytest.fixture
-def app(tmp_path, simulator):
-    built = build_app(
-        AppSettings(output_dir=tmp_path / "outputs", poll_interval=0.02),
-        demo_base_url=simulator.base_url,
-    )
-    yield built
-    built.close()
-
-
 def run_generate(app, **kwargs) -> list[dict]:
     kwargs.setdefault("prompt", "a paper boat")
     kwargs.setdefault("model", SCHNELL)
