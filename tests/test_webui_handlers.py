@@ -7,6 +7,7 @@ The app is built (Blocks, not launched) against a simulator on 127.0.0.1; each h
 from __future__ import annotations
 
 import json
+import threading
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -110,6 +111,30 @@ def test_stop_holds_the_visitors_slot_until_the_prediction_ends_and_its_images_a
             lease.release()
         finally:
             built.close()
+
+
+def test_closing_the_app_ends_the_background_follower_of_a_stopped_run(tmp_path, caplog):
+    clock = FakeClock()  # the simulated run never ends on its own here
+    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
+        built = build_app(
+            AppSettings(output_dir=tmp_path / "out", poll_interval=0.02),
+            demo_base_url=sim.base_url,
+        )
+        run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
+        next(run)
+        prediction_id = next(run)["run_state"]["id"]
+        run.close()  # Stop: a background follower keeps waiting for it
+        name = f"follow-{prediction_id}"
+        follower = wait_for(
+            lambda: next((t for t in threading.enumerate() if t.name == name), None),
+            "the background follower",
+        )
+        with caplog.at_level("INFO", logger="webui.services"):
+            built.close()
+            wait_for(lambda: not follower.is_alive(), "the follower to end with the app")
+    ended = [r for r in caplog.records if r.name == "webui.services"]
+    assert [r.levelname for r in ended] == ["INFO"]  # told to stop, not failing
+    assert "app was closed" in ended[0].getMessage()
 
 
 def _try_acquire(app, request):

@@ -38,6 +38,10 @@ _VISITOR_ID = re.compile(r"v-[A-Za-z0-9_-]{20,40}")
 DEMO_GONE = text("msg.demo_gone")  # stored in History in English, shown translated
 
 
+class AppClosing(CometError):
+    """The app was closed (e.g. the server stopped) while a run was still waiting."""
+
+
 @dataclass(frozen=True)
 class Backend:
     """Where one visitor's run goes, and whose key pays for it."""
@@ -69,6 +73,7 @@ class Services:
         self._lock = threading.RLock()
         self._session_owners: OrderedDict[str, str] = OrderedDict()
         self._following: set[str] = set()  # prediction ids a run or Resume is waiting for
+        self._closing = threading.Event()  # set by close(): every client's next wait ends it
         # How long each model takes, learned by every run's client and seeded from History.
         self.durations = DurationMemory()
         # The owner's key is hidden in every message and log line of this process.
@@ -90,9 +95,18 @@ class Services:
             return history
 
     def close(self) -> None:
-        """Close the history if it was ever opened."""
+        """Stop every run's waiting (background followers too), then close the history.
+
+        A prediction left running stays in History as unfinished, to Resume after a restart.
+        """
+        self._closing.set()
         if "history" in self.__dict__:
             self.history.close()
+
+    def _wait(self, seconds: float) -> None:
+        """The clients' sleep: ends their waiting, with AppClosing, once the app closes."""
+        if self._closing.wait(seconds):
+            raise AppClosing(text("msg.app_closing"))
 
     # -- what the page may show ---------------------------------------------------------
 
@@ -216,6 +230,7 @@ class Services:
             poll_interval=self.settings.poll_interval,
             timeout=self.settings.timeout,
             durations=self.durations,
+            sleep=self._wait,
             # The form validated through the catalogue, extra JSON included; the client's
             # own check knows no extra JSON and would refuse the fields it adds.
             validator=None,

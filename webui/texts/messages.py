@@ -64,6 +64,12 @@ WEBUI: dict[str, tuple[str, str]] = {
         "Ứng dụng này yêu cầu mỗi người dùng dùng CometAPI key của riêng mình: hãy nhập vào ô "
         "**API key** (key chỉ ở lại trong phiên trình duyệt này).",
     ),
+    "msg.app_closing": (
+        "The app was closed while waiting for this prediction; Resume it from History after "
+        "the app starts again.",
+        "Ứng dụng đã đóng khi đang chờ prediction này; hãy Tiếp tục nó từ Lịch sử sau khi "
+        "ứng dụng chạy lại.",
+    ),
     "msg.demo_gone": (
         "This demo run was still waiting when the app stopped; the built-in simulator stopped "
         "with it. Nothing was billed: generate it again.",
