@@ -1,8 +1,9 @@
 """The page in Vietnamese and in English, in Debian's Chromium, from the browser's language.
 
-With `vi-VN` every text on the Generate and History tabs (accordions open, after a run) is
-walked: none may be an English text of the table, one of Gradio's own English words, or any
-other two or more plain English words that is not content (example prompts, model names, ids).
+With `vi-VN` every text on the Generate, Compare and History tabs (accordions open, after a
+run or a comparison) is walked: none may be an English text of the table, one of Gradio's own
+English words, or any other two or more plain English words that is not content (example
+prompts, model names, ids).
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ import pytest
 
 from comet.settings import AppSettings
 from comet.simulator import Simulator
-from tests.browser_support import TIMEOUT_MS, VIEWPORT, launch_chromium, require_browser
+from tests.browser_support import (
+    GALLERY_LOADED_JS,
+    TIMEOUT_MS,
+    VIEWPORT,
+    launch_chromium,
+    require_browser,
+)
 from webui.generate_tab import EXAMPLES
 from webui.i18n import text
 from webui.texts import TABLE
@@ -199,7 +206,8 @@ def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, launch_
         page.get_by_role("option", name="FLUX.1 [dev] · black-forest-labs/flux-dev").click()
         expect(page.locator("#model-info")).to_contain_text("FLUX.1 trọng số mở")
         _open_everything(page)
-        expect(page.get_by_text(text("upload_text.drop_file", "vi"))).to_be_visible()
+        # Two drop zones in Gradio's words: "Load settings from an image" and the model's.
+        expect(page.get_by_text(text("upload_text.drop_file", "vi"))).to_have_count(2)
         assert _untranslated(_visible_texts_when_idle(page), gradio_english) == []
 
         page.get_by_role("tab", name=text("tab.history", "vi"), exact=True).click()
@@ -210,6 +218,43 @@ def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, launch_
         history_texts = _visible_texts_when_idle(page)
         assert text("hist.use_settings", "vi") in history_texts
         assert _untranslated(history_texts, gradio_english) == []
+    finally:
+        context.close()
+
+
+def test_the_compare_tab_and_a_comparison_are_in_vietnamese(browser, launch_app, sim, tmp_path):
+    expect = _expect()
+    _, url = launch_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=sim.base_url)
+    context, page = _page(browser, url, "vi-VN")
+    try:
+        page.get_by_role("tab", name=text("tab.compare", "vi"), exact=True).click()
+        expect(page.locator("#compare-status")).to_contain_text("rồi bấm So sánh")
+        gradio_english = set(page.evaluate(GRADIO_ENGLISH_JS))
+        before = _visible_texts_when_idle(page)
+        assert text("cmp.models_help", "vi") in before  # the walk sees the whole tab
+        assert _untranslated(before, gradio_english) == []
+
+        page.get_by_label(text("cmp.prompt", "vi"), exact=True).fill(VI_PROMPT)
+        page.get_by_label("FLUX.1 [schnell]", exact=True).check()
+        compare = page.get_by_role("button", name=text("cmp.compare", "vi"), exact=True)
+        compare.click()  # one model only: refused, in Vietnamese
+        expect(page.locator("#compare-status")).to_contain_text(
+            "Hãy kiểm tra đầu vào. Hãy chọn từ 2 đến 4 mô hình để so sánh (bạn đã chọn 1)."
+        )
+        page.get_by_label("FLUX.1 [dev]", exact=True).check()
+        compare.click()
+        expect(page.locator("#compare-status")).to_contain_text("2/2 thành công")
+        placeholder = text("gen.placeholder_caption", "vi")
+        for i in range(2):
+            expect(page.locator(f"#compare-note-{i}")).to_contain_text("Thành công sau")
+            page.wait_for_function(GALLERY_LOADED_JS, arg=[f"#compare-images-{i} img", placeholder])
+        after = _visible_texts_when_idle(page)
+        status = page.locator("#compare-status").inner_text()
+        assert status.startswith("Đã xong sau") and " cho mọi mô hình · " in status, status
+        notes = [page.locator(f"#compare-note-{i}").inner_text() for i in range(2)]
+        assert all("· 1 ảnh · seed " in note and "prediction " in note for note in notes), notes
+        assert sum(words.startswith("Thành công sau") for words in after) == 2  # walked too
+        assert _untranslated(after, gradio_english) == []
     finally:
         context.close()
 

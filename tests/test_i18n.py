@@ -6,6 +6,7 @@ browser side is tests/test_browser_i18n.py).
 
 from __future__ import annotations
 
+import io
 import re
 import string
 from pathlib import Path
@@ -21,10 +22,13 @@ from comet.errors import (
     PredictionFailed,
     RateLimitError,
 )
+from comet.metadata import with_settings
 from comet.models import MODELS, get_model, validate_input
 from comet.prediction import Prediction
 from comet.settings import AppSettings
 from webui import build_app
+from webui.compare_tab import plan_comparison
+from webui.form import ModelForm
 from webui.i18n import (
     browser_texts,
     filled,
@@ -35,6 +39,7 @@ from webui.i18n import (
     translate_message,
     ui,
 )
+from webui.image_settings import settings_from_image
 from webui.inputs import build_input, check_extra, parse_extra_json, resolve_image_field
 from webui.limits import RunLimiter
 from webui.status import friendly_error
@@ -42,6 +47,7 @@ from webui.texts import GRADIO_KEYS, TABLE, catalogue
 from webui.uploads import check_image_url, image_to_data_uri
 
 SCHNELL = "black-forest-labs/flux-schnell"
+DEV = "black-forest-labs/flux-dev"
 VIETNAMESE = "vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7"
 
 
@@ -79,7 +85,8 @@ def test_both_languages_have_the_same_keys_and_the_same_placeholders():
 
 # Words a Vietnamese text may share with English: names and the terms Vietnamese UIs keep.
 KEPT_TERMS = {"API", "key", "Seed", "seed", "curl", "prediction", "demo", "Guidance"}
-KEPT_TERMS |= {"FLUX", "CometAPI", "Megapixel", "s", "qua", "cho"}  # the last two: Vietnamese
+KEPT_TERMS |= {"FLUX", "CometAPI", "Megapixel", "s", "qua", "cho", "sau"}  # last 3: Vietnamese
+KEPT_TERMS |= {"Python", "comet", "CometClient"}  # names of code
 
 
 def test_no_vietnamese_text_is_english_left_in_place():
@@ -244,6 +251,10 @@ def _messages(tmp_path: Path) -> list[str]:
         _upload_message(
             tmp_path, "b.bmp", lambda p: Image.new("RGB", (4, 4)).save(p, format="BMP")
         ),
+        _raised(lambda: plan_comparison(" ", [SCHNELL, DEV])),
+        _raised(lambda: plan_comparison("x", [SCHNELL])),
+        _raised(lambda: plan_comparison("x", [SCHNELL, "flux-9000"])),
+        _raised(lambda: plan_comparison("x", {"a": 1})),
     ]
 
 
@@ -314,3 +325,143 @@ def test_switching_model_describes_it_in_the_requests_language(app):
     assert updates["model_info"].endswith(" · nhận tối đa 1 ảnh đầu vào")
     english = form.switch_model(SCHNELL, "black-forest-labs/flux-dev")["model_info"]
     assert english.endswith(" · takes up to 1 input image(s)")
+
+
+# -- Compare and "Load settings from an image" answer in the request's language ----------------
+
+
+def _compare(app, models, request=None, **kwargs) -> list[dict]:
+    request = request or visitor(VIETNAMESE)
+    return list(app.compare_handlers.compare("một con diều", models, request=request, **kwargs))
+
+
+def _notes(update: dict) -> list[str]:
+    return [update[f"note{i}"] for i in range(4) if update.get(f"note{i}")]
+
+
+def test_a_comparison_with_a_vietnamese_request_says_everything_in_vietnamese(app):
+    updates = _compare(app, [SCHNELL, "flux-dev"], seed=7)
+    first, final = updates[0], updates[-1]
+    assert first["compare_status"] == "**Đang so sánh 2 mô hình…** 0.0 s · seed 7 cho mọi mô hình"
+    assert _notes(first) == ["**Đang gửi…** · `flux-schnell`", "**Đang gửi…** · `flux-dev`"]
+    assert first["images0"]["value"][0][1] == "Đang tạo…"
+    assert final["compare_status"].startswith("**Đã xong sau ")
+    assert final["compare_status"].endswith(
+        " s** · 2/2 thành công · seed 7 cho mọi mô hình · mỗi lượt chạy đều có trong Lịch sử"
+    )
+    for note in _notes(final):
+        assert note.startswith("**Thành công sau ") and "· 1 ảnh · seed 7 · ảnh minh họa" in note
+        assert "\n\nprediction `" in note
+    said = [v for u in updates for k, v in u.items() if k.startswith(("note", "compare_status"))]
+    english = ("Comparing", "Submitting", "usually", "Succeeded", "Done", "every model", "image")
+    assert [s for s in said if any(word in s for word in english)] == []
+
+
+@pytest.mark.parametrize(
+    ("models", "prompt", "expected"),
+    [
+        ([SCHNELL, DEV], " ", "Hãy nhập prompt: prompt được gửi tới mọi mô hình."),
+        ([SCHNELL], "x", "Hãy chọn từ 2 đến 4 mô hình để so sánh (bạn đã chọn 1)."),
+        ({"a": 1}, "x", "Danh sách mô hình phải là một danh sách id mô hình."),
+        ([SCHNELL, DEV], "x" * 2001, "Prompt dài 2,001 ký tự; giới hạn là 2,000."),
+    ],
+    ids=["no prompt", "one model", "not a list", "long prompt"],
+)
+def test_a_comparison_refused_is_explained_in_vietnamese(app, models, prompt, expected):
+    [update] = list(app.compare_handlers.compare(prompt, models, request=visitor(VIETNAMESE)))
+    assert update == {"compare_status": f"**Hãy kiểm tra đầu vào.** {expected}"}
+
+
+def test_an_unknown_model_to_compare_is_named_in_the_requests_language(app):
+    [update] = list(
+        app.compare_handlers.compare("x", [SCHNELL, "flux-9000"], request=visitor(VIETNAMESE))
+    )
+    assert update["compare_status"].startswith(
+        '**Hãy kiểm tra đầu vào.** Không có mô hình "flux-9000". Hãy chọn trong số: flux-schnell,'
+    )
+    # Without a request (an API caller's without Accept-Language): English, as before.
+    [update] = list(app.compare_handlers.compare("x", [SCHNELL, "1", 2, 3, 4, 5, 6] * 3))
+    assert "Choose 2 to 4 models to compare (you chose 21)." in update["compare_status"]
+
+
+def test_a_failed_column_and_a_limit_are_said_in_vietnamese(tmp_path, simulator):
+    settings = AppSettings(
+        output_dir=tmp_path / "outputs",
+        poll_interval=0.02,
+        owner_key="sk-owner-i18n-compare-1234",
+        base_url=simulator.base_url,
+        max_runs_per_hour=2,
+        max_concurrent_per_visitor=0,
+    )
+    built = build_app(settings)
+    try:
+        simulator.fail_next("NSFW content detected")
+        final = _compare(built, [SCHNELL, DEV, "flux-pro"])[-1]
+        assert " · 1/3 thành công · seed " in final["compare_status"]
+        notes = _notes(final)
+        [failed] = [n for n in notes if n.startswith("**Mô hình không tạo được ảnh này.**")]
+        assert "NSFW content detected" in failed and re.search(r"\n\n_sau \d+\.\d s_$", failed)
+        [refused] = [n for n in notes if n.startswith("**Đã đạt giới hạn.**")]
+        assert "Bạn đã dùng hết 2 lượt chạy của ứng dụng trong giờ này" in refused
+    finally:
+        built.close()
+
+
+def test_stopping_a_comparison_is_said_in_vietnamese(app):
+    state = {"done": False, "runs": [{"id": "abc123", "done": False}, {"id": None}]}
+    stopped = app.compare_handlers.stop(state, visitor(VIETNAMESE))
+    assert stopped["note0"].startswith("**Đã ngừng chờ.** CometAPI không có cách hủy")
+    assert "`abc123`" in stopped["note0"]
+    assert stopped["note1"].startswith("Đã dừng trước khi prediction của mô hình này được tạo")
+    assert stopped["compare_status"].startswith("**Đã dừng.** Các prediction đã được tạo")
+    assert app.compare_handlers.stop(state)["compare_status"].startswith("**Stopped.**")
+
+
+def _image_with(tmp_path: Path, document: dict | None, name: str = "saved.png") -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), "teal").save(buffer, "PNG")
+    data = buffer.getvalue() if document is None else with_settings(buffer.getvalue(), document)
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_loading_settings_from_an_image_answers_in_vietnamese(tmp_path):
+    form, request = ModelForm(), visitor(VIETNAMESE)
+    document = {
+        "model": SCHNELL,
+        "prediction_id": "p42",
+        "input": {"prompt": "x", "seed": 5, "aspect_ratio": "99:1"},
+    }
+    updates = settings_from_image(form, _image_with(tmp_path, document), request)
+    assert updates["settings_note"] == (
+        "Đã lấy thiết lập của **saved.png**: FLUX.1 [schnell], seed 5 (prediction `p42`). "
+        "Được để ở giá trị mặc định (không hợp lệ ở đây): Tỉ lệ khung hình."
+    )
+    assert updates["model_info"].startswith("**FLUX.1 [schnell]** · ")
+    assert updates["model_info"] == text("model.flux-schnell.info", "vi")
+    other = {"model": "someone/else", "input": {"prompt": "x"}}
+    assert settings_from_image(form, _image_with(tmp_path, other), request)["settings_note"] == (
+        "**saved.png** được tạo bằng `someone/else`, mô hình mà ứng dụng này không có, nên "
+        "không có gì thay đổi."
+    )
+    plain = settings_from_image(form, _image_with(tmp_path, None), request)["settings_note"]
+    assert plain.startswith("**Ảnh này không chứa thiết lập nào của ứng dụng này.**")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("just notes")
+    assert settings_from_image(form, str(notes), request)["settings_note"] == (
+        "**Tệp đó không phải ảnh PNG, JPEG hay WebP**, nên không chứa thiết lập nào để lấy."
+    )
+
+
+def test_an_uploaded_input_image_is_asked_for_again_in_vietnamese(tmp_path):
+    document = {
+        "model": "black-forest-labs/flux-kontext-pro",
+        "input": {"prompt": "x", "input_image": "data:image/png;base64,AAAA"},
+    }
+    path = _image_with(tmp_path, document)
+    note = settings_from_image(ModelForm(), path, visitor(VIETNAMESE))["settings_note"]
+    assert note.startswith("Đã lấy thiết lập của **saved.png**: FLUX.1 Kontext [pro].")
+    assert note.endswith(
+        " Ảnh đầu vào là một ảnh tải lên, mà tệp này không lưu giữ: hãy thêm lại ảnh đó."
+    )

@@ -85,7 +85,7 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
         with gr.Tabs() as tabs:
             with gr.Tab(ui("tab.generate"), id="generate-tab"):
                 generate_tab = build_generate_tab(form, build_key_panel)
-            with gr.Tab("Compare", id="compare-tab"):
+            with gr.Tab(ui("tab.compare"), id="compare-tab"):
                 compare_tab = build_compare_tab()
             with gr.Tab(ui("tab.history"), id="history-tab"):
                 history_tab = build_history_tab()

@@ -20,6 +20,7 @@ from comet.errors import InvalidInputError
 from comet.jobs import JobUpdate
 from comet.models import MODELS, ModelSpec, get_model
 
+from .i18n import filled, language, text, ui
 from .inputs import MAX_PROMPT_CHARS, SEED_MAX, build_input
 from .parallel_runs import follow_together
 from .placeholders import shape_of, waiting_image
@@ -44,7 +45,6 @@ __all__ = [
 MIN_MODELS = 2
 MAX_MODELS = 4
 SLOTS = MAX_MODELS  # columns built once, shown for the models chosen
-WAITING_CAPTION = "Generating…"  # the same caption as Generate's placeholder
 
 
 @dataclass
@@ -65,7 +65,8 @@ def plan_comparison(
     Models may be full ids or short names, as a list (or one comma-separated string);
     repeats count once. Without a seed, one random seed is drawn and sent to every model that
     takes one, so the models are compared on equal terms. Every other field keeps the model's
-    catalogue default.
+    catalogue default. The messages are English, as comet's are (webui/texts/compare.py has
+    their Vietnamese, which friendly_error picks).
     """
     prompt = prompt.strip() if isinstance(prompt, str) else ""
     if not prompt:
@@ -143,10 +144,11 @@ def build_compare_tab() -> CompareTab:
     tab = CompareTab()
     c = tab.c
     c["compare_state"] = gr.State({"runs": [], "done": True})
+    counts = {"low": MIN_MODELS, "high": MAX_MODELS}
     with gr.Row():
         c["prompt"] = gr.Textbox(
-            label="Prompt for every model",
-            placeholder="One prompt, sent to each chosen model… (Enter compares)",
+            label=ui("cmp.prompt"),
+            placeholder=ui("cmp.prompt_placeholder"),
             lines=1,
             max_lines=6,
             max_length=MAX_PROMPT_CHARS,
@@ -155,9 +157,9 @@ def build_compare_tab() -> CompareTab:
         )
         # Text, not gr.Number: the page shows an empty gr.Number as 0 and would send seed 0.
         c["seed"] = gr.Textbox(
-            label="Seed (optional)",
-            placeholder="random",
-            info="The same seed for every model; empty: one random seed for all.",
+            label=ui("cmp.seed"),
+            placeholder=ui("cmp.seed_placeholder"),
+            info=ui("cmp.seed_help"),
             max_length=24,
             elem_id="compare-seed",
             scale=1,
@@ -165,17 +167,17 @@ def build_compare_tab() -> CompareTab:
     c["models"] = checked_checkbox_group(
         choices=[(spec.display_name, spec.id) for spec in MODELS.values()],
         value=[],
-        label=f"Models ({MIN_MODELS} to {MAX_MODELS})",
-        info="Each runs with its own default settings; the runs go in parallel.",
+        label=filled("cmp.models", **counts),
+        info=ui("cmp.models_help"),
         elem_id="compare-models",
     )
     with gr.Row():
-        c["compare"] = gr.Button("Compare", variant="primary", elem_id="compare-button")
+        c["compare"] = gr.Button(ui("cmp.compare"), variant="primary", elem_id="compare-button")
         c["stop"] = gr.Button(
-            "Stop", variant="secondary", interactive=False, scale=0, elem_id="compare-stop"
+            ui("gen.stop"), variant="secondary", interactive=False, scale=0, elem_id="compare-stop"
         )
     c["compare_status"] = gr.Markdown(
-        "Choose 2 to 4 models and press **Compare**.",
+        filled("cmp.ready", **counts),
         label="Comparison status",  # names the value for API callers; not shown
         elem_id="compare-status",
     )
@@ -183,7 +185,7 @@ def build_compare_tab() -> CompareTab:
         for i in range(SLOTS):
             with gr.Column(visible=False, min_width=220, elem_id=f"compare-slot-{i}") as slot:
                 c[f"images{i}"] = gr.Gallery(
-                    label=f"Model {i + 1}",
+                    label=filled("cmp.column", number=i + 1),
                     elem_id=f"compare-images-{i}",
                     elem_classes=["compare-images"],  # launch.APP_CSS shows it whole
                     columns=1,
@@ -195,9 +197,7 @@ def build_compare_tab() -> CompareTab:
                     "", label=f"Model {i + 1} status", elem_id=f"compare-note-{i}"
                 )
             c[f"slot{i}"] = slot
-    gr.Markdown(
-        "Every run is saved in **History** like any other, with its own model and settings."
-    )
+    gr.Markdown(ui("cmp.history_note"))
     return tab
 
 
@@ -218,39 +218,40 @@ class CompareHandlers:
         request: gr.Request = None,
     ) -> Iterator[dict[str, Any]]:
         """Send one prompt to each chosen model at once, yielding every column's progress."""
+        lang = language(request)
         try:
             plan = plan_comparison(prompt, models, seed)
         except InvalidInputError as exc:
-            yield {"compare_status": friendly_error(exc)}
+            yield {"compare_status": friendly_error(exc, lang)}
             return
         state = {"runs": [{"model": s.id, "id": None, "done": False} for s in plan.specs]}
         state["done"] = False
         started = self.clock()
-        opening = self._opening(plan, state)
+        opening = self._opening(plan, state, lang)
         yield opening
         # What every column shows now: the last yield repeats it all, as an API caller gets
         # only the last yield.
         columns = {n: v for n, v in opening.items() if n.startswith(("images", "note"))}
         runs = [
-            self._run(spec, values, visitor_key, typed_key, request)
+            self._run(spec, values, visitor_key, typed_key, request, lang)
             for spec, values in zip(plan.specs, plan.inputs, strict=True)
         ]
         outcomes: dict[int, bool] = {}  # index -> succeeded
         for batch in follow_together(runs):
             update: dict[str, Any] = {}
             for index, view in batch:
-                update |= self._slot_update(index, view, state, self.clock() - started)
+                update |= self._slot_update(index, view, state, self.clock() - started, lang)
                 if view.done:
                     outcomes[index] = not view.failed
             columns |= update
             state["done"] = len(outcomes) == len(runs)
             update["compare_state"] = state
-            update["compare_status"] = _overall(plan, outcomes, self.clock() - started)
+            update["compare_status"] = _overall(plan, outcomes, self.clock() - started, lang)
             yield update
         yield {
             **columns,
             "compare_state": state,
-            "compare_status": _overall(plan, outcomes, self.clock() - started),
+            "compare_status": _overall(plan, outcomes, self.clock() - started, lang),
         }
 
     def _run(
@@ -260,6 +261,7 @@ class CompareHandlers:
         visitor_key: str | None,
         typed_key: str | None,
         request: gr.Request | None,
+        lang: str,
     ) -> Iterator[RunView]:
         """One model's run on the shared job path, as the views its column shows."""
         chosen: list[Backend] = []
@@ -275,24 +277,27 @@ class CompareHandlers:
         return follow_run(
             job,
             describe_success=lambda final, elapsed: _describe_success(
-                final, elapsed, demo=bool(chosen) and chosen[0].demo
+                final, elapsed, demo=bool(chosen) and chosen[0].demo, lang=lang
             ),
+            lang=lang,
         )
 
     @staticmethod
-    def _opening(plan: Comparison, state: dict[str, Any]) -> dict[str, Any]:
+    def _opening(plan: Comparison, state: dict[str, Any], lang: str) -> dict[str, Any]:
         """Every chosen model's column, shown with a placeholder of its shape; the rest hidden."""
         update: dict[str, Any] = {"compare_state": state}
-        update["compare_status"] = _overall(plan, {}, 0.0)
+        update["compare_status"] = _overall(plan, {}, 0.0, lang)
+        caption = text("gen.placeholder_caption", lang)  # the same as Generate's placeholder
         for i in range(SLOTS):
             if i < len(plan.specs):
                 spec = plan.specs[i]
-                placeholder = waiting_image(*shape_of(spec.id, {}, ""))
+                shape = shape_of(spec.id, {}, "")
+                placeholder = waiting_image(*shape, words=caption.lower(), lang=lang)
                 update[f"slot{i}"] = gr.update(visible=True)
                 update[f"images{i}"] = gr.update(
-                    value=[(placeholder, WAITING_CAPTION)], label=spec.display_name
+                    value=[(placeholder, caption)], label=spec.display_name
                 )
-                update[f"note{i}"] = f"**Submitting…** · `{spec.name}`"
+                update[f"note{i}"] = text("cmp.submitting", lang, model=spec.name)
             else:
                 update[f"slot{i}"] = gr.update(visible=False)
                 update[f"images{i}"] = None
@@ -300,14 +305,14 @@ class CompareHandlers:
         return update
 
     def _slot_update(
-        self, index: int, view: RunView, state: dict[str, Any], elapsed: float
+        self, index: int, view: RunView, state: dict[str, Any], elapsed: float, lang: str
     ) -> dict[str, Any]:
         run = state["runs"][index]
         run["id"] = view.prediction_id or run["id"]
         run["done"] = view.done
         note = view.status
         if view.failed and run["id"]:
-            note += f"\n\n_after {elapsed:.1f} s_"
+            note += "\n\n" + text("cmp.failed_after", lang, seconds=f"{elapsed:.1f}")
         update: dict[str, Any] = {f"note{index}": note}
         if view.files is not None:
             update[f"images{index}"] = self.services.shown(view.files)
@@ -316,9 +321,10 @@ class CompareHandlers:
         return update
 
     @staticmethod
-    def stop(state: dict[str, Any] | None) -> dict[str, Any]:
+    def stop(state: dict[str, Any] | None, request: gr.Request = None) -> dict[str, Any]:
         """What Stop says in each column whose run had not finished."""
         state = state or {}
+        lang = language(request)
         update: dict[str, Any] = {"stop": gr.update(interactive=False)}
         if state.get("done", True):
             return update  # too late: the results stand
@@ -326,40 +332,38 @@ class CompareHandlers:
             if run.get("done"):
                 continue
             if run.get("id"):
-                update[f"note{i}"] = "**Stopped waiting.** " + stop_note(run["id"])
+                note = stop_note(run["id"], lang)
+                update[f"note{i}"] = text("gen.stopped_waiting", lang, note=note)
             else:
-                update[f"note{i}"] = "Stopped before this model's prediction was created."
+                update[f"note{i}"] = text("cmp.stopped_early", lang)
             update[f"images{i}"] = None
-        update["compare_status"] = (
-            "**Stopped.** Predictions already created keep running on CometAPI; their images "
-            "are saved to History when they finish."
-        )
+        update["compare_status"] = text("cmp.stopped", lang)
         return update
 
 
-def _overall(plan: Comparison, outcomes: dict[int, bool], elapsed: float) -> str:
+def _overall(plan: Comparison, outcomes: dict[int, bool], elapsed: float, lang: str) -> str:
     count = len(plan.specs)
-    seed = f" · seed {plan.seed} for every model" if plan.seed is not None else ""
+    seed = text("cmp.seed_part", lang, seed=plan.seed) if plan.seed is not None else ""
+    seconds = f"{elapsed:.1f}"
     if len(outcomes) < count:
-        return f"**Comparing {count} models…** {elapsed:.1f} s{seed}"
+        return text("cmp.running", lang, count=count, seconds=seconds, seed=seed)
     succeeded = sum(outcomes.values())
-    return (
-        f"**Done in {elapsed:.1f} s** · {succeeded} of {count} succeeded{seed} · "
-        "each run is in History"
-    )
+    return text("cmp.done", lang, seconds=seconds, succeeded=succeeded, count=count, seed=seed)
 
 
-def _describe_success(final: JobUpdate, elapsed: float, *, demo: bool) -> str:
+def _describe_success(final: JobUpdate, elapsed: float, *, demo: bool, lang: str) -> str:
+    """A column's result: Generate's success line, then the prediction's id."""
     count = len(final.files)
-    plural = "image" if count == 1 else "images"
     seed = final.prediction.seed
-    lines = [
-        f"**Succeeded in {elapsed:.1f} s** · {count} {plural}"
-        + (f" · seed {seed}" if seed is not None else "")
-        + (" · demo placeholder" if demo else ""),
-        f"prediction `{final.prediction.id}`",
-    ]
-    return "\n\n".join(lines)
+    succeeded = text(
+        "gen.succeeded",
+        lang,
+        seconds=f"{elapsed:.1f}",
+        images=text("gen.one_image" if count == 1 else "gen.many_images", lang, count=count),
+        seed=text("gen.seed_part", lang, seed=seed) if seed is not None else "",
+        demo=text("gen.demo_part", lang) if demo else "",
+    )
+    return succeeded + "\n\n" + text("progress.prediction", lang, id=final.prediction.id)
 
 
 def wire_compare_tab(

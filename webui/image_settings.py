@@ -20,64 +20,67 @@ from comet.models import coerce_value, get_model
 from comet.outputs import sniff_image_type
 
 from .form import ModelForm, form_fields
+from .i18n import language, text, ui
 from .wiring import by_name
 
 __all__ = ["build_image_settings", "settings_from_image", "wire_image_settings"]
 
-NOT_AN_IMAGE = "**That file is not a PNG, JPEG or WebP image**, so it holds no settings to load."
-NO_SETTINGS = (
-    "**This image holds no settings from this app.** Only images this app saved (in its "
-    "output folder, downloaded from the gallery or in a History zip) carry them; an editor "
-    "that re-saves an image may drop them."
-)
+# In English, as a handler without a request answers (the words are in webui/texts/).
+NOT_AN_IMAGE = text("img.not_an_image")
+NO_SETTINGS = text("img.no_settings")
 
 
 def build_image_settings(c: dict[str, Any]) -> None:
     """Lay out the drop zone and its message (in place, inside the Generate tab's controls)."""
-    with gr.Accordion("Load settings from an image", open=False, elem_id="settings-image-panel"):
+    with gr.Accordion(ui("img.accordion"), open=False, elem_id="settings-image-panel"):
         c["settings_image"] = gr.File(
-            label="Drop an image this app saved (PNG, JPEG or WebP)",
+            label=ui("img.drop"),
             file_count="single",
             type="filepath",
             height=120,
             elem_id="settings-image",
         )
-        c["settings_note"] = gr.Markdown(
-            "The model, prompt, seed and every field come back as they were for that image.",
-            elem_id="settings-image-note",
-        )
+        c["settings_note"] = gr.Markdown(ui("img.help"), elem_id="settings-image-note")
 
 
-def settings_from_image(form: ModelForm, path: str | None) -> dict[str, Any]:
+def settings_from_image(form: ModelForm, path: str | None, request: Any = None) -> dict[str, Any]:
     """Updates that restore the run an image carries, or say why there is nothing to restore.
 
-    The drop zone is emptied again either way, ready for the next image.
+    The drop zone is emptied again either way, ready for the next image. Its note is in the
+    request's language.
     """
     if not path:
         return {}
+    lang = language(request)
     cleared: dict[str, Any] = {"settings_image": None}
     settings = read_settings(path)  # reads metadata chunks only; never decodes the pixels
     if settings is None:
-        return cleared | {"settings_note": _why_none(path)}
+        return cleared | {"settings_note": _why_none(path, lang)}
     name = Path(path).name
     spec = get_model(settings["model"])
     if spec is None:
-        return cleared | {
-            "settings_note": f"**{name}** was made with `{settings['model'][:100]}`, "
-            "which this app does not offer, so nothing was changed."
-        }
+        model = settings["model"][:100]
+        return cleared | {"settings_note": text("img.unknown_model", lang, name=name, model=model)}
     values, ignored = _usable_values(spec, settings)
-    updates = form.restore_settings(spec.id, values)
-    note = f"Loaded the settings of **{name}**: {spec.display_name}"
-    if values.get("seed") is not None:
-        note += f", seed {values['seed']}"
-    if settings.get("prediction_id"):
-        note += f" (prediction `{str(settings['prediction_id'])[:100]}`)"
-    note += "."
+    updates = form.restore_settings(spec.id, values, lang)
+    seed, prediction_id = values.get("seed"), settings.get("prediction_id")
+    seed_part = text("img.seed_part", lang, seed=seed) if seed is not None else ""
+    prediction_part = ""
+    if prediction_id:
+        prediction_part = text("img.prediction_part", lang, id=str(prediction_id)[:100])
+    note = text(
+        "img.loaded",
+        lang,
+        name=name,
+        model=spec.display_name,
+        seed=seed_part,
+        prediction=prediction_part,
+    )
     if ignored:
-        note += f" Left at their defaults (not valid here): {', '.join(ignored)}."
+        labels = [text(f"model.{spec.name}.{field}.label", lang) for field in ignored]
+        note += text("img.ignored", lang, fields=", ".join(labels))
     if spec.image_field and _was_uploaded(values.get(spec.image_field)):
-        note += " The input image was an upload, which the file does not hold: add it again."
+        note += text("img.upload_gone", lang)
     return cleared | updates | {"settings_note": note}
 
 
@@ -87,8 +90,8 @@ def wire_image_settings(c: dict[str, Any], form: ModelForm) -> None:
     outputs = {n: c[n] for n in (*names, "settings_image", "settings_note")}
     outputs |= form.columns | form.components
 
-    def load(path: str | None) -> dict[str, Any]:
-        return settings_from_image(form, path)
+    def load(path: str | None, request: gr.Request = None) -> dict[str, Any]:
+        return settings_from_image(form, path, request)
 
     c["settings_image"].upload(
         by_name(load, outputs),
@@ -106,7 +109,7 @@ def _usable_values(spec: Any, settings: dict[str, Any]) -> tuple[dict[str, Any],
     reach the widgets.
     """
     values = dict(settings["input"])
-    ignored = []
+    ignored = []  # field names
     prompt = values.get("prompt", settings.get("prompt", ""))
     values["prompt"] = prompt if isinstance(prompt, str) else ""
     seed = values.get("seed", settings.get("seed"))
@@ -122,7 +125,7 @@ def _usable_values(spec: Any, settings: dict[str, Any]) -> tuple[dict[str, Any],
             value = None
         if value is None or (field.kind == "enum" and value not in field.choices):
             values.pop(field.name)
-            ignored.append(field.label)
+            ignored.append(field.name)
         else:
             values[field.name] = value
     return values, ignored
@@ -133,10 +136,10 @@ def _was_uploaded(value: Any) -> bool:
     return any(isinstance(i, str) and i.startswith("data:") for i in items)
 
 
-def _why_none(path: str) -> str:
+def _why_none(path: str, lang: str) -> str:
     try:
         with open(path, "rb") as file:
             head = file.read(16)
     except OSError:
-        return NOT_AN_IMAGE
-    return NO_SETTINGS if sniff_image_type(head) else NOT_AN_IMAGE
+        return text("img.not_an_image", lang)
+    return text("img.no_settings" if sniff_image_type(head) else "img.not_an_image", lang)

@@ -7,7 +7,17 @@ both languages, the same {placeholders} in each; tests/test_i18n.py checks all o
 
 from __future__ import annotations
 
-from . import catalogue, generate, gradio_builtin, history, messages, page, status
+from . import (
+    catalogue,
+    compare,
+    generate,
+    gradio_builtin,
+    history,
+    image_settings,
+    messages,
+    page,
+    status,
+)
 
 __all__ = ["GRADIO_KEYS", "MESSAGE_KEYS", "TABLE"]
 
@@ -25,13 +35,16 @@ def _merged(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 TABLE: dict[str, tuple[str, str]] = _merged(
     page.STRINGS,
     generate.STRINGS,
+    image_settings.STRINGS,
+    compare.STRINGS,
     history.STRINGS,
     status.STRINGS,
     messages.STRINGS,
+    compare.MESSAGES,
     catalogue.strings(),
     gradio_builtin.STRINGS,
 )
 # The messages translate_message() recognises by their English wording.
-MESSAGE_KEYS: tuple[str, ...] = tuple(messages.STRINGS)
+MESSAGE_KEYS: tuple[str, ...] = (*messages.STRINGS, *compare.MESSAGES)
 # Gradio's own keys: sent to the browser as they are (Gradio formats them, not str.format).
 GRADIO_KEYS: frozenset[str] = frozenset(gradio_builtin.STRINGS)

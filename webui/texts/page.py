@@ -10,6 +10,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Replicate của CometAPI; mỗi ảnh được lưu trên máy ngay khi hoàn tất.",
     ),
     "tab.generate": ("Generate", "Tạo ảnh"),
+    "tab.compare": ("Compare", "So sánh"),
     "tab.history": ("History", "Lịch sử"),
     # -- the banner: where runs go and who pays ---------------------------------------------
     "banner.own_key": (
