@@ -36,9 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"Cannot start the simulator: {exc}", file=sys.stderr)
         return 1
-    print(simulator.base_url, flush=True)
-    print("CometAPI simulator running; press Ctrl-C to stop.", file=sys.stderr, flush=True)
-    try:
+    try:  # from the first line out: Ctrl-C may come as soon as the URL is printed
+        print(simulator.base_url, flush=True)
+        print("CometAPI simulator running; press Ctrl-C to stop.", file=sys.stderr, flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
