@@ -351,6 +351,8 @@ def test_stop_in_the_page_stops_every_column_and_history_still_gets_the_images(
         start_comparison(page, url, "stopped in the page", ["FLUX.1 [schnell]", "FLUX.1 [dev]"])
         for i in range(2):
             expect(page.locator(f"#compare-note-{i}")).to_contain_text("prediction")
+        # Enabled by its own quick event; on a starved machine that answer can come late.
+        expect(page.locator("#compare-stop")).to_be_enabled(timeout=90_000)
         page.locator("#compare-stop").click()
         expect(page.locator("#compare-status")).to_contain_text("Stopped.")
         for i in range(2):
