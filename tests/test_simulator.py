@@ -18,7 +18,7 @@ from PIL import Image
 
 import comet.simulator.demo as demo_module
 from comet.simulator import Simulator, demo_simulator, render_image
-from tests.support import FIXTURES, clean_env, start_python, wait_for
+from tests.support import DEADLINE, FIXTURES, clean_env, start_python, wait_for
 
 KEY = "test-key-123456"
 TERMINAL = {"succeeded", "failed", "canceled"}
@@ -539,8 +539,10 @@ def test_main_serves_until_interrupted(tmp_path):
             )
             assert response.status_code == 201
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0
-        assert KEY not in process.stderr.read()
+        # communicate() drains both pipes: a process blocked on a full pipe never exits.
+        _, stderr = process.communicate(timeout=DEADLINE)
+        assert process.returncode == 0, stderr
+        assert KEY not in stderr
     finally:
         if process.poll() is None:
             process.kill()

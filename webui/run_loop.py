@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from comet.errors import CometError, PredictionFailed
 from comet.jobs import JobUpdate
@@ -20,6 +21,9 @@ from .status import friendly_error, progress_line
 __all__ = ["RunView", "follow_run"]
 
 DEFAULT_TYPICAL_SECONDS = 5.0
+# A poll that changes nothing but the elapsed time is shown at most this often: every yield is
+# a round trip to the page and a re-render there (fast polls would flood a slow browser).
+PROGRESS_EVERY = 0.4
 
 log = logging.getLogger("webui.run")
 
@@ -51,6 +55,7 @@ def follow_run(
     """
     started = clock()
     prediction_id = None
+    shown: tuple[Any, float] = (None, 0.0)  # what the last progress line said, and when
     try:
         final = None
         for update in updates:
@@ -66,6 +71,10 @@ def follow_run(
                 )
                 yield RunView(line, prediction_id, files=[str(p) for p in update.files])
             elif update.stage != "saved":
+                said = (update.stage, update.prediction.status, update.note)
+                if said == shown[0] and clock() - shown[1] < PROGRESS_EVERY:
+                    continue  # only the seconds would change
+                shown = (said, clock())
                 typical = typical_seconds or _typical(update.prediction.model)
                 elapsed = clock() - started
                 line = progress_line(update.prediction, elapsed, typical, update.note, lang)
