@@ -465,3 +465,11 @@ def test_an_uploaded_input_image_is_asked_for_again_in_vietnamese(tmp_path):
     assert note.endswith(
         " Ảnh đầu vào là một ảnh tải lên, mà tệp này không lưu giữ: hãy thêm lại ảnh đó."
     )
+
+
+def test_the_tab_titles_are_set_on_page_load_in_the_visitors_language():
+    from webui.builder import tab_labels
+
+    vietnamese = [update["label"] for update in tab_labels(visitor("vi-VN,vi;q=0.9"))]
+    assert vietnamese == [text(key, "vi") for key in ("tab.generate", "tab.compare", "tab.history")]
+    assert [update["label"] for update in tab_labels(None)] == ["Generate", "Compare", "History"]

@@ -83,12 +83,16 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
             # A signed-in Hugging Face user is one more identity the limits count under.
             gr.LoginButton(size="sm")
         with gr.Tabs() as tabs:
-            with gr.Tab(ui("tab.generate"), id="generate-tab"):
+            with gr.Tab(ui("tab.generate"), id="generate-tab") as generate_tab_box:
                 generate_tab = build_generate_tab(form, build_key_panel)
-            with gr.Tab(ui("tab.compare"), id="compare-tab"):
+            with gr.Tab(ui("tab.compare"), id="compare-tab") as compare_tab_box:
                 compare_tab = build_compare_tab()
-            with gr.Tab(ui("tab.history"), id="history-tab"):
+            with gr.Tab(ui("tab.history"), id="history-tab") as history_tab_box:
                 history_tab = build_history_tab()
+        # Gradio's tab buttons keep the words they first rendered with: a page whose switch to
+        # Vietnamese came late would keep English tabs, so they are also set on page load.
+        tab_boxes = [generate_tab_box, compare_tab_box, history_tab_box]
+        blocks.load(tab_labels, None, tab_boxes, api_visibility="private", show_progress="hidden")
         key_panel = generate_tab.key_panel
         visitor_key = key_panel["visitor_key"]
         wire_generate_tab(
@@ -133,6 +137,13 @@ def _connect_parts(
         list(use_outputs.values()),
         api_visibility="private",
     )
+
+
+def tab_labels(request: gr.Request = None) -> tuple[Any, ...]:
+    """The three tabs' titles in the visitor's language."""
+    lang = language(request)
+    keys = ("tab.generate", "tab.compare", "tab.history")
+    return tuple(gr.update(label=text(key, lang)) for key in keys)
 
 
 def settings_from_history(
