@@ -26,7 +26,7 @@ HOW_TO_ENABLE = (
     "to run the browser tests, `apt-get install -y chromium && pip install playwright` "
     "(Debian's Chromium; do not run `playwright install`)"
 )
-TIMEOUT_MS = 30_000  # generous for a loaded 2-core machine; every wait ends on a condition
+TIMEOUT_MS = 60_000  # generous for a loaded 2-core machine; every wait ends on a condition
 VIEWPORT = {"width": 1280, "height": 900}
 
 # The caption (and so the alt text) of the picture the gallery shows while a run is waiting.

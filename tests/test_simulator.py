@@ -518,6 +518,10 @@ def test_the_server_prints_nothing_and_survives_early_disconnects(sim, http, cap
     assert sim.errors == []
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_main_serves_until_interrupted(tmp_path):
     process = start_python(
         ["-m", "comet.simulator", "--time-scale", "0", "--api-key", KEY],
@@ -526,6 +530,9 @@ def test_main_serves_until_interrupted(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a runner started in the background (nohup … &) passes SIGINT on
+        # ignored, and Python then never turns Ctrl-C into KeyboardInterrupt.
+        preexec_fn=_default_sigint,
     )
     try:
         base_url = process.stdout.readline().strip()
