@@ -19,8 +19,6 @@ from tests.browser_support import (
     GALLERY_LOADED_JS,
     TIMEOUT_MS,
     VIEWPORT,
-    launch_chromium,
-    require_browser,
 )
 from webui.generate_tab import EXAMPLES
 from webui.i18n import text
@@ -72,17 +70,6 @@ OPEN_ACCORDIONS_JS = """() => {
         if (button.checkVisibility() && !button.classList.contains("open")) button.click();
     }
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -59,16 +59,6 @@ def visitor(accept_language: str = "", session: str = "s1") -> SimpleNamespace:
     )
 
 
-@pytest.fixture
-def app(tmp_path, simulator):
-    built = build_app(
-        AppSettings(output_dir=tmp_path / "outputs", poll_interval=0.02),
-        demo_base_url=simulator.base_url,
-    )
-    yield built
-    built.close()
-
-
 # -- the table ----------------------------------------------------------------------------------
 
 
