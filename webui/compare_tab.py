@@ -20,6 +20,7 @@ from comet.errors import InvalidInputError
 from comet.jobs import JobUpdate
 from comet.models import MODELS, ModelSpec, get_model
 
+from .client_side import DISABLE_JS, ENABLE_JS
 from .i18n import filled, language, text, ui
 from .inputs import MAX_PROMPT_CHARS, SEED_MAX, build_input
 from .parallel_runs import follow_together
@@ -378,14 +379,7 @@ def wire_compare_tab(
     outputs = tab.run_outputs()
     triggers = [c["compare"].click, c["prompt"].submit]
     # Registered before the run: the page starts a trigger's events in this order.
-    gr.on(
-        triggers=triggers,
-        fn=_enabled,
-        outputs=[c["stop"]],
-        api_visibility="private",
-        show_progress="hidden",
-        queue=False,
-    )
+    gr.on(triggers=triggers, fn=None, js=ENABLE_JS, outputs=[c["stop"]], api_visibility="private")
     tab.compare_event = gr.on(
         triggers=triggers,
         fn=by_name(handlers.compare, outputs),
@@ -402,9 +396,7 @@ def wire_compare_tab(
         concurrency_limit=concurrency,
         concurrency_id="generate",
     )
-    tab.compare_event.then(
-        _disabled, None, [c["stop"]], api_visibility="private", show_progress="hidden"
-    )
+    tab.compare_event.then(None, None, [c["stop"]], js=DISABLE_JS, api_visibility="private")
     stop_outputs = {"stop": c["stop"], "compare_status": c["compare_status"]}
     stop_outputs |= {n: c[n] for i in range(SLOTS) for n in (f"note{i}", f"images{i}")}
     # Cancel first, then say so: a yield in flight cannot overwrite the Stop message.
@@ -414,11 +406,3 @@ def wire_compare_tab(
         list(stop_outputs.values()),
         api_visibility="private",
     )
-
-
-def _enabled() -> Any:
-    return gr.update(interactive=True)
-
-
-def _disabled() -> Any:
-    return gr.update(interactive=False)

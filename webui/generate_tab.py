@@ -14,6 +14,7 @@ from comet.errors import CometError
 from comet.jobs import JobUpdate
 from comet.models import get_model
 
+from .client_side import DISABLE_JS, ENABLE_JS, SHOW_WHEN_SET_JS, run_start_js
 from .code_preview import code_preview
 from .form import ModelForm, model_info_key, model_key, upload_param
 from .i18n import language, text, translate_message, ui
@@ -339,17 +340,6 @@ def _describe_success(final: JobUpdate, elapsed: float, *, demo: bool, lang: str
     )
 
 
-# On a phone the status sits below the fold: bring it into view when a run starts.
-SCROLL_TO_STATUS_JS = """() => {
-    const status = document.getElementById("status");
-    if (!status) return;
-    const box = status.getBoundingClientRect();
-    if (box.top < 0 || box.bottom > window.innerHeight) {
-        status.scrollIntoView({ behavior: "smooth", block: "start" });
-    }
-}"""
-
-
 def wire_generate_tab(
     tab: GenerateTab,
     handlers: GenerateHandlers,
@@ -378,7 +368,7 @@ def wire_generate_tab(
     if run_examples:  # demo mode: an example shows its result at once, at no cost
         example_run = (
             tab.examples.load_input_event.then(**switch)
-            .then(_enabled, None, [c["stop"]], api_visibility="private", queue=False)
+            .then(None, None, [c["stop"]], js=ENABLE_JS, api_visibility="private")
             .then(api_visibility="private", **run)
         )
         tab.run_events.append(example_run)
@@ -411,15 +401,14 @@ def _wire_model_switch(tab: GenerateTab) -> dict[str, Any]:
 
 
 def _wire_run_start(tab: GenerateTab, triggers: list) -> None:
-    """When a run starts: bring the status into view and enable Stop."""
-    gr.on(triggers=triggers, fn=None, js=SCROLL_TO_STATUS_JS, api_visibility="private")
+    """When a run starts, on the page itself: "Submitting…" in view and Stop enabled."""
     gr.on(
         triggers=triggers,
-        fn=_enabled,
-        outputs=[tab.c["stop"]],
+        fn=None,
+        js=run_start_js("status", "gen.submitting"),
+        outputs=[tab.c["status"], tab.c["stop"]],
         api_visibility="private",
         show_progress="hidden",
-        queue=False,
     )
 
 
@@ -428,9 +417,9 @@ def _wire_stop(tab: GenerateTab, handlers: GenerateHandlers) -> None:
     c = tab.c
     stop = c["stop"]
     for event in tab.run_events:
-        event.then(_disabled, None, [stop], api_visibility="private", show_progress="hidden")
+        event.then(None, None, [stop], js=DISABLE_JS, api_visibility="private")
         event.then(
-            _seed_row, [c["seed_used"]], [c["seed_row"]], api_visibility="private", queue=False
+            None, [c["seed_used"]], [c["seed_row"]], js=SHOW_WHEN_SET_JS, api_visibility="private"
         )
     stop_outputs = {n: c[n] for n in ("status", "gallery", "stop")}
     # Cancel first, then say so: a yield in flight cannot overwrite the Stop message.
@@ -440,18 +429,6 @@ def _wire_stop(tab: GenerateTab, handlers: GenerateHandlers) -> None:
         list(stop_outputs.values()),
         api_visibility="private",
     )
-
-
-def _seed_row(seed_used: Any) -> Any:
-    return gr.update(visible=seed_used is not None)
-
-
-def _enabled() -> Any:
-    return gr.update(interactive=True)
-
-
-def _disabled() -> Any:
-    return gr.update(interactive=False)
 
 
 def _wire_preview(tab: GenerateTab, handlers: GenerateHandlers, visitor_key: gr.State) -> None:

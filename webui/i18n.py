@@ -15,6 +15,7 @@ words) as it came.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import string
 from functools import lru_cache
@@ -29,6 +30,8 @@ __all__ = [
     "LANGUAGES",
     "LANGUAGE_HEAD",
     "Lang",
+    "PREFERS_VIETNAMESE_JS",
+    "browser_choice",
     "browser_texts",
     "filled",
     "gradio_i18n",
@@ -49,15 +52,19 @@ _MESSAGES = frozenset(MESSAGE_KEYS)
 # both languages and kept under a key derived from the values, so the browser can show them.
 _FILLED: dict[str, tuple[str, str]] = {}
 
+# The browser's choice between the table's languages, as a JS expression: the first of "vi"
+# and "en" in its preferred languages, which is also what its Accept-Language header ranks
+# first (see language()).
+PREFERS_VIETNAMESE_JS = """((navigator.languages || [navigator.language])
+        .map((tag) => String(tag).toLowerCase().split("-")[0])
+        .find((tag) => tag === "vi" || tag === "en") === "vi")"""
+
 # Gradio chooses its locale among the languages it ships (no Vietnamese), then loads the
 # app's translations; this switches to "vi" when the browser prefers it to English, through
 # the same changeLocale Gradio's own language setting uses.
 LANGUAGE_HEAD = """<script>
 (async () => {
-    const preferred = (navigator.languages || [navigator.language])
-        .map((tag) => String(tag).toLowerCase().split("-")[0])
-        .find((tag) => tag === "vi" || tag === "en");
-    if (preferred !== "vi") return;
+    if (!PREFERS_VIETNAMESE) return;
     const core = performance.getEntriesByType("resource")
         .map((entry) => entry.name)
         .find((name) => /\\/assets\\/core-[^/?]*\\.js(\\?|$)/.test(name));
@@ -68,7 +75,7 @@ LANGUAGE_HEAD = """<script>
         console.warn("Could not switch the page to Vietnamese", error);
     }
 })();
-</script>"""
+</script>""".replace("PREFERS_VIETNAMESE", PREFERS_VIETNAMESE_JS)
 
 
 def ui(key: str) -> Any:
@@ -78,6 +85,12 @@ def ui(key: str) -> Any:
     if placeholders(TABLE[key][0]) or key in _MESSAGES:
         raise ValueError(f"{key!r} is not a static text: use filled() or text()")
     return gr.I18n()(key)  # the instance's translations do not matter: only the key travels
+
+
+def browser_choice(key: str) -> str:
+    """A JS expression for a static text in the language the page's browser prefers."""
+    english, vietnamese = (json.dumps(text(key, lang)) for lang in LANGUAGES)
+    return f"({PREFERS_VIETNAMESE_JS} ? {vietnamese} : {english})"
 
 
 def filled(key: str, **values: Any) -> Any:
