@@ -13,6 +13,7 @@ from comet.models import MODELS
 from comet.settings import AppSettings
 from comet.simulator import Simulator
 from tests.browser_support import (
+    FAST_POLLS,
     TIMEOUT_MS,
     VIEWPORT,
     launch_chromium,
@@ -111,7 +112,10 @@ def test_every_model_with_advanced_open_generates_with_its_defaults(
     launch_app, sim, open_page, tmp_path, models
 ):
     expect = _expect()
-    _, url = launch_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=sim.base_url)
+    _, url = launch_app(
+        AppSettings(output_dir=tmp_path / "out", poll_interval=FAST_POLLS),
+        demo_base_url=sim.base_url,
+    )
     page = open_page(url)
     page.get_by_role("button", name="Advanced").click()
     page.get_by_label("Prompt", exact=True).fill("a lighthouse")
@@ -132,7 +136,10 @@ def test_every_model_with_advanced_open_generates_with_its_defaults(
 
 
 def test_a_wide_result_is_shown_whole_not_cropped(launch_app, sim, open_page, tmp_path):
-    _, url = launch_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=sim.base_url)
+    _, url = launch_app(
+        AppSettings(output_dir=tmp_path / "out", poll_interval=FAST_POLLS),
+        demo_base_url=sim.base_url,
+    )
     page = open_page(url)
     page.locator("#top-flux_schnell").get_by_label("Aspect ratio").click()
     page.get_by_role("option", name="16:9", exact=True).click()
@@ -149,7 +156,10 @@ def test_a_wide_result_is_shown_whole_not_cropped(launch_app, sim, open_page, tm
 
 
 def test_on_a_phone_the_status_comes_into_view_after_generate(launch_app, sim, open_page, tmp_path):
-    _, url = launch_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=sim.base_url)
+    _, url = launch_app(
+        AppSettings(output_dir=tmp_path / "out", poll_interval=FAST_POLLS),
+        demo_base_url=sim.base_url,
+    )
     page = open_page(url, PHONE)
     assert not page.evaluate(STATUS_IN_VIEW_JS)  # below the fold before the run
     page.get_by_label("Prompt", exact=True).fill("a paper boat")
@@ -163,7 +173,10 @@ def test_an_example_sets_prompt_and_model_and_shows_a_result_in_demo_mode(
     launch_app, sim, open_page, tmp_path
 ):
     expect = _expect()
-    _, url = launch_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=sim.base_url)
+    _, url = launch_app(
+        AppSettings(output_dir=tmp_path / "out", poll_interval=FAST_POLLS),
+        demo_base_url=sim.base_url,
+    )
     page = open_page(url)
     prompt, model_id = EXAMPLES[1]
     page.get_by_text(prompt[:30]).first.click()
@@ -181,7 +194,10 @@ def test_a_huge_seed_gets_a_message_naming_the_field_and_the_next_run_works(
     launch_app, sim, open_page, tmp_path
 ):
     expect = _expect()
-    _, url = launch_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=sim.base_url)
+    _, url = launch_app(
+        AppSettings(output_dir=tmp_path / "out", poll_interval=FAST_POLLS),
+        demo_base_url=sim.base_url,
+    )
     page = open_page(url)
     page.get_by_role("button", name="Advanced").click()
     page.get_by_label("Randomize seed").uncheck()

@@ -16,6 +16,7 @@ import pytest
 from comet.settings import AppSettings
 from comet.simulator import Simulator
 from tests.browser_support import (
+    FAST_POLLS,
     GALLERY_LOADED_JS,
     TIMEOUT_MS,
     VIEWPORT,
@@ -174,7 +175,10 @@ def _untranslated(found: list[str], gradio_english: set[str]) -> list[str]:
 
 def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, launch_app, sim, tmp_path):
     expect = _expect()
-    _, url = launch_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=sim.base_url)
+    _, url = launch_app(
+        AppSettings(output_dir=tmp_path / "out", poll_interval=FAST_POLLS),
+        demo_base_url=sim.base_url,
+    )
     context, page = _page(browser, url, "vi-VN")
     try:
         page.get_by_label(text("gen.prompt", "vi"), exact=True).fill(VI_PROMPT)
@@ -211,7 +215,10 @@ def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, launch_
 
 def test_the_compare_tab_and_a_comparison_are_in_vietnamese(browser, launch_app, sim, tmp_path):
     expect = _expect()
-    _, url = launch_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=sim.base_url)
+    _, url = launch_app(
+        AppSettings(output_dir=tmp_path / "out", poll_interval=FAST_POLLS),
+        demo_base_url=sim.base_url,
+    )
     context, page = _page(browser, url, "vi-VN")
     try:
         page.get_by_role("tab", name=text("tab.compare", "vi"), exact=True).click()
@@ -248,7 +255,10 @@ def test_the_compare_tab_and_a_comparison_are_in_vietnamese(browser, launch_app,
 
 def test_an_english_browser_gets_the_page_in_english(browser, launch_app, sim, tmp_path):
     expect = _expect()
-    _, url = launch_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=sim.base_url)
+    _, url = launch_app(
+        AppSettings(output_dir=tmp_path / "out", poll_interval=FAST_POLLS),
+        demo_base_url=sim.base_url,
+    )
     context, page = _page(browser, url, "en-US")
     try:
         page.get_by_label("Prompt", exact=True).fill(EN_PROMPT)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from comet.settings import AppSettings
-from tests.browser_support import TIMEOUT_MS, wait_for_gallery
+from tests.browser_support import FAST_POLLS, TIMEOUT_MS, wait_for_gallery
 from tests.support import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -37,7 +37,8 @@ def test_the_click_shows_submitting_and_enables_stop_before_the_server_hears_of_
 ):
     expect = _expect()
     _, url = launch_app(
-        AppSettings(output_dir=tmp_path / "outputs"), demo_base_url=simulator.base_url
+        AppSettings(output_dir=tmp_path / "outputs", poll_interval=FAST_POLLS),
+        demo_base_url=simulator.base_url,
     )
     page = new_context(locale=locale).new_page()
     page.goto(url)
