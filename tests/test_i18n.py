@@ -457,9 +457,14 @@ def test_an_uploaded_input_image_is_asked_for_again_in_vietnamese(tmp_path):
     )
 
 
-def test_the_tab_titles_are_set_on_page_load_in_the_visitors_language():
-    from webui.builder import tab_labels
+def test_tab_titles_and_example_headers_are_set_on_page_load_in_the_visitors_language():
+    from webui.builder import first_rendered_words
 
-    vietnamese = [update["label"] for update in tab_labels(visitor("vi-VN,vi;q=0.9"))]
-    assert vietnamese == [text(key, "vi") for key in ("tab.generate", "tab.compare", "tab.history")]
-    assert [update["label"] for update in tab_labels(None)] == ["Generate", "Compare", "History"]
+    *tabs, examples = first_rendered_words(visitor("vi-VN,vi;q=0.9"))
+    assert [u["label"] for u in tabs] == [
+        text(key, "vi") for key in ("tab.generate", "tab.compare", "tab.history")
+    ]
+    assert examples["headers"] == [text("gen.prompt", "vi"), text("gen.model", "vi")]
+    *tabs, examples = first_rendered_words(None)
+    assert [u["label"] for u in tabs] == ["Generate", "Compare", "History"]
+    assert examples["headers"] == ["Prompt", "Model"]

@@ -89,10 +89,17 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
                 compare_tab = build_compare_tab()
             with gr.Tab(ui("tab.history"), id="history-tab") as history_tab_box:
                 history_tab = build_history_tab()
-        # Gradio's tab buttons keep the words they first rendered with: a page whose switch to
-        # Vietnamese came late would keep English tabs, so they are also set on page load.
-        tab_boxes = [generate_tab_box, compare_tab_box, history_tab_box]
-        blocks.load(tab_labels, None, tab_boxes, api_visibility="private", show_progress="hidden")
+        # Gradio's tab buttons and the examples' column headers keep the words they first
+        # rendered with: a page whose switch to Vietnamese came late would keep them English,
+        # so they are also set on page load.
+        fixed_words = [generate_tab_box, compare_tab_box, history_tab_box]
+        blocks.load(
+            first_rendered_words,
+            None,
+            [*fixed_words, generate_tab.examples.dataset],
+            api_visibility="private",
+            show_progress="hidden",
+        )
         key_panel = generate_tab.key_panel
         visitor_key = key_panel["visitor_key"]
         wire_generate_tab(
@@ -139,11 +146,13 @@ def _connect_parts(
     )
 
 
-def tab_labels(request: gr.Request = None) -> tuple[Any, ...]:
-    """The three tabs' titles in the visitor's language."""
+def first_rendered_words(request: gr.Request = None) -> tuple[Any, ...]:
+    """The three tabs' titles and the examples' headers in the visitor's language."""
     lang = language(request)
     keys = ("tab.generate", "tab.compare", "tab.history")
-    return tuple(gr.update(label=text(key, lang)) for key in keys)
+    tabs = tuple(gr.update(label=text(key, lang)) for key in keys)
+    headers = [text("gen.prompt", lang), text("gen.model", lang)]
+    return (*tabs, gr.update(headers=headers))
 
 
 def settings_from_history(
