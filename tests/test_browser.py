@@ -313,7 +313,11 @@ def test_two_visitors_run_at_once_with_their_own_keys_and_see_only_their_own_his
         for key in visitors:
             pages[key].get_by_role("button", name="Generate", exact=True).click()
         # Neither run can finish yet: both creates arrive only if both runs are in flight.
-        wait_for(lambda: len(_creates(sim)) == 2, "both visitors' runs to be created")
+        try:
+            wait_for(lambda: len(_creates(sim)) == 2, "both visitors' runs to be created")
+        except AssertionError as exc:  # say what each page showed instead
+            shown = {k[:12]: p.locator("#status").inner_text() for k, p in pages.items()}
+            raise AssertionError(f"{exc}; {len(_creates(sim))} created; status: {shown}") from exc
         both_created = clock.now
         clock.advance(60)
         for page in pages.values():
