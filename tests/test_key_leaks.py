@@ -21,7 +21,7 @@ import requests
 
 from comet.settings import AppSettings
 from comet.simulator import Simulator
-from tests.browser_support import launch_chromium, require_browser
+from tests.browser_support import TIMEOUT_MS, launch_chromium, require_browser
 from webui.keyseal import open_key, seal_key
 
 OWNER_KEY = "sk-OWNER-LEAKTEST-93f1c0"
@@ -180,7 +180,7 @@ def all_logs():
     capture.detach()
 
 
-def _wait_text(page, selector: str, text: str, timeout: float = 20_000) -> None:
+def _wait_text(page, selector: str, text: str, timeout: float = TIMEOUT_MS) -> None:
     page.wait_for_function(
         "([sel, text]) => { const el = document.querySelector(sel);"
         " return !!el && el.innerText.includes(text); }",
@@ -215,6 +215,7 @@ def test_no_key_leaks_anywhere_in_a_full_session(launch_app, tmp_path, all_logs,
                 browser = launch_chromium(playwright)
                 try:
                     page = browser.new_page()
+                    page.set_default_timeout(TIMEOUT_MS)
                     _browser_session(page, proxy.url, sim)
                     scan.add("the page's DOM", page.content())
                     storage = page.evaluate("() => JSON.stringify({...localStorage})")
@@ -298,12 +299,12 @@ def _browser_session(page, url: str, sim: Simulator) -> None:
     _wait_text(page, "#status", "could not make this image")
 
     page.get_by_role("tab", name="History").click()
-    page.locator("#history-gallery img").first.wait_for(timeout=20_000)
+    page.locator("#history-gallery img").first.wait_for(timeout=TIMEOUT_MS)
     page.locator("#history-gallery img").first.click()
     page.wait_for_function(
         "() => { const el = document.querySelector('#history-detail');"
         " return !!el && el.innerText.includes('Created'); }",
-        timeout=20_000,
+        timeout=TIMEOUT_MS,
     )
     page.get_by_role("button", name="Logs").click()
     page.get_by_role("button", name="Input").click()
