@@ -305,7 +305,7 @@ def test_history_stop_and_keys_answer_in_vietnamese(app):
     assert stopped["status"].startswith("**Đã ngừng chờ.** CometAPI không có cách hủy")
     note = app.key_handlers.set_key("sk-visitor-1234", False, request)["key_note"]
     assert note == "Key của bạn chỉ được đặt cho phiên trình duyệt này; nó không được lưu ở đâu cả."
-    assert app.key_handlers.restore_key("", request)["banner"].startswith("**Chế độ demo**")
+    assert app.key_handlers.restore_key("", request=request)["banner"].startswith("**Chế độ demo**")
 
 
 def test_switching_model_describes_it_in_the_requests_language(app):

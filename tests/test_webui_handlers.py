@@ -345,6 +345,16 @@ def test_a_remembered_key_is_sealed_and_restored_by_this_server_only(app, tmp_pa
         other.close()
 
 
+def test_a_key_entered_while_the_page_loads_is_not_undone_by_the_load(app):
+    # "Use this key" pressed before the page-load chain reached the restore step (a slow Space)
+    entered = app.key_handlers.set_key("sk-visitor-1234", remember=False)["visitor_key"]
+    for remembered in ("", "none"):
+        kept = app.key_handlers.restore_key(remembered, entered)
+        assert all(value == gr.skip() for value in kept.values())
+        assert set(kept) == {"visitor_key", "key_note", "banner"}
+    assert app.key_handlers.restore_key("", None)["visitor_key"] is None  # no key: as before
+
+
 def test_forget_clears_the_session_and_the_browser(app):
     result = app.key_handlers.forget_key()
     assert result["visitor_key"] is None and result["remembered_key"] == "none"

@@ -89,9 +89,9 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
                 compare_tab = build_compare_tab()
             with gr.Tab(ui("tab.history"), id="history-tab") as history_tab_box:
                 history_tab = build_history_tab()
-        # Gradio's tab buttons and the examples' column headers keep the words they first
-        # rendered with: a page whose switch to Vietnamese came late would keep them English,
-        # so they are also set on page load.
+        # Gradio's tab buttons keep the words they first rendered with (a late switch to
+        # Vietnamese left them English) and it does not translate the examples' headers: both
+        # are set on page load, in an event of their own so that they come first.
         fixed_words = [generate_tab_box, compare_tab_box, history_tab_box]
         blocks.load(
             first_rendered_words,
@@ -151,8 +151,7 @@ def first_rendered_words(request: gr.Request = None) -> tuple[Any, ...]:
     lang = language(request)
     keys = ("tab.generate", "tab.compare", "tab.history")
     tabs = tuple(gr.update(label=text(key, lang)) for key in keys)
-    headers = [text("gen.prompt", lang), text("gen.model", lang)]
-    return (*tabs, gr.update(headers=headers))
+    return (*tabs, example_headers(request)["examples"])
 
 
 def settings_from_history(
@@ -187,12 +186,9 @@ def _on_page_load(
         history.services.bind_visitor, [visitor_id], [visitor_id], api_visibility="private"
     ).then(
         by_name(keys.restore_key, key_outputs),
-        [panel["remembered_key"]],
+        [panel["remembered_key"], panel["visitor_key"]],
         list(key_outputs.values()),
         api_visibility="private",
     ).then(**history_tab.refresh_event(history)).then(**generate_tab.preview_event_kwargs).then(
-        by_name(example_headers, {"examples": generate_tab["examples"]}),
-        None,
-        [generate_tab["examples"]],
-        api_visibility="private",
-    ).then(**history_tab.link_event(history, tabs))
+        **history_tab.link_event(history, tabs)
+    )

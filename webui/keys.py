@@ -110,8 +110,16 @@ class KeyHandlers:
             "banner": self.services.banner(None, lang),
         }
 
-    def restore_key(self, stored: str | None, request: gr.Request = None) -> dict[str, Any]:
-        """On page load: open the sealed key this browser remembers, if any."""
+    def restore_key(
+        self, stored: str | None, current: str | None = None, request: gr.Request = None
+    ) -> dict[str, Any]:
+        """On page load: open the sealed key this browser remembers, if any.
+
+        A key the session already has was entered while the page was still loading (a slow
+        Space): it stays, and so do the banner and note that said so.
+        """
+        if current:
+            return {"visitor_key": gr.skip(), "key_note": gr.skip(), "banner": gr.skip()}
         lang = language(request)
         stored = (stored or "").strip()
         if stored in ("", NO_REMEMBERED_KEY):
