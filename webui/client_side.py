@@ -14,7 +14,8 @@ from .i18n import browser_choice
 
 __all__ = ["ENABLE_JS", "DISABLE_JS", "SHOW_WHEN_SET_JS", "run_start_js"]
 
-ENABLE_JS = '() => ({"__type__": "update", "interactive": true})'
+_ENABLED = '{"__type__": "update", "interactive": true}'
+ENABLE_JS = f"() => ({_ENABLED})"
 DISABLE_JS = '() => ({"__type__": "update", "interactive": false})'
 # Visible when the input has a value (the seed row once a run has used a seed).
 SHOW_WHEN_SET_JS = (
@@ -42,6 +43,6 @@ def run_start_js(status_id: str, status_key: str) -> str:
         "() => {"
         + _SCROLL_TO.replace("STATUS_ID", json.dumps(status_id))
         + f"""
-    return [{browser_choice(status_key)}, {{"__type__": "update", "interactive": true}}];
+    return [{browser_choice(status_key)}, {_ENABLED}];
 }}"""
     )
