@@ -21,7 +21,7 @@ from .generate_tab import (
     example_headers,
     wire_generate_tab,
 )
-from .gradio_tuning import share_api_schemas
+from .gradio_tuning import run_plain_conversions_inline, share_api_schemas
 from .history_tab import (
     HistoryHandlers,
     HistoryTab,
@@ -70,6 +70,7 @@ class WebApp:
 def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> WebApp:
     """Build the Blocks app with its dependencies injected; nothing is written to disk."""
     share_api_schemas()
+    run_plain_conversions_inline()
     services = Services(settings, demo_base_url=demo_base_url)
     form = ModelForm()
     generate = GenerateHandlers(services, form)

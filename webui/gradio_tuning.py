@@ -1,25 +1,61 @@
-"""One workaround for a cost inside Gradio 6.31 that the app's runs pay on every status line.
+"""Two narrow workarounds for costs inside Gradio 6.31 that every run of the app pays.
 
-Every yield of a run that leaves the gallery as it is (a status-only update, i.e. `gr.skip()`)
-makes Gradio build a fresh Gallery for the session's config, and the fresh instance computes
-its API schema again with pydantic (`Component.api_info` caches it per instance only). At 32
-simultaneous users that was about 20 % of the server's CPU (py-spy, bench/README.md). The
-schema depends only on the component's data model, so one computation per class and data model
-serves every instance.
+1. API schemas computed once per class. Every yield of a run that leaves the gallery as it is
+   (a status-only update, i.e. `gr.skip()`) makes Gradio build a fresh Gallery for the
+   session's config, and the fresh instance computes its API schema again with pydantic
+   (`Component.api_info` caches it per instance only). At 32 simultaneous users that was about
+   20 % of the server's CPU (py-spy, bench/README.md). The schema depends only on the
+   component's data model, so one computation per class and data model serves every instance.
+2. Trivial value conversions run in place. Gradio hands every input's `preprocess` and every
+   output's `postprocess` to a worker thread, one after the other, each hop a round trip
+   through the event loop. Generate has 97 inputs (every model's fields), so one click cost
+   about 100 hops: 12 ms of the event loop's time alone, and with 32 users clicking at once
+   each one's inputs waited behind everyone else's hops (≈ 0.3 s before the run could start,
+   bench/README.md). For the plain value components below the conversion is a few lines of
+   pure Python (a type cast, a range or choice check), so it runs where it is called, and so
+   does a File input's conversion of no file at all (it returns None); files themselves,
+   images and galleries, and every function of the app itself, still go to a thread.
 """
 
 from __future__ import annotations
 
 import threading
+import types
+from collections.abc import Callable
 from typing import Any
 
+import anyio
+import gradio as gr
+import gradio.blocks
 from gradio.components.base import Component
 
-__all__ = ["share_api_schemas"]
+__all__ = [
+    "INLINE_CONVERSIONS",
+    "is_plain_conversion",
+    "plain_conversion",
+    "run_plain_conversions_inline",
+    "share_api_schemas",
+]
 
 _SCHEMAS: dict[tuple[type, Any], dict[str, Any]] = {}
 _LOCK = threading.Lock()
 _ORIGINAL = Component.api_info
+
+# Components whose preprocess/postprocess only cast or check a value (no files, no I/O).
+INLINE_CONVERSIONS: frozenset[type] = frozenset(
+    {
+        gr.Checkbox,
+        gr.Code,
+        gr.Dropdown,
+        gr.Markdown,
+        gr.Number,
+        gr.Radio,
+        gr.Slider,
+        gr.State,
+        gr.Textbox,
+    }
+)
+_CONVERSIONS = frozenset({"preprocess", "postprocess"})
 
 
 def _shared_api_info(self: Component) -> dict[str, Any]:
@@ -37,3 +73,57 @@ def _shared_api_info(self: Component) -> dict[str, Any]:
 def share_api_schemas() -> None:
     """Compute each component class's API schema once per process (idempotent)."""
     Component.api_info = _shared_api_info  # type: ignore[method-assign]
+
+
+def plain_conversion(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a replacement preprocess/postprocess as pure and quick: it may run in place."""
+    func.plain_conversion = True  # type: ignore[attr-defined]
+    return func
+
+
+def is_plain_conversion(func: Callable[..., Any]) -> bool:
+    """True for a component's own conversion in INLINE_CONVERSIONS, or one marked as plain."""
+    if getattr(func, "plain_conversion", False):
+        return True
+    owner = getattr(func, "__self__", None)
+    return type(owner) in INLINE_CONVERSIONS and getattr(func, "__name__", "") in _CONVERSIONS
+
+
+def _runs_in_place(func: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    if is_plain_conversion(func):
+        return True
+    no_file = len(args) == 1 and args[0] is None
+    owner = getattr(func, "__self__", None)
+    return no_file and type(owner) is gr.File and getattr(func, "__name__", "") == "preprocess"
+
+
+class _ToThread:
+    """anyio.to_thread as gradio.blocks sees it: plain conversions run in place."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    async def run_sync(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.keys() - {"limiter"} and _runs_in_place(func, args):
+            return func(*args)
+        return await self._real.run_sync(func, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+class _AnyioForBlocks(types.ModuleType):
+    """The anyio module with its to_thread replaced; everything else is anyio's own."""
+
+    def __init__(self) -> None:
+        super().__init__("anyio")
+        self.to_thread = _ToThread(anyio.to_thread)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(anyio, name)
+
+
+def run_plain_conversions_inline() -> None:
+    """Let gradio.blocks run INLINE_CONVERSIONS' value conversions in place (idempotent)."""
+    if not isinstance(gradio.blocks.anyio, _AnyioForBlocks):
+        gradio.blocks.anyio = _AnyioForBlocks()  # type: ignore[attr-defined]

@@ -11,9 +11,12 @@ from typing import Any
 
 import gradio as gr
 
+from .gradio_tuning import plain_conversion
+
 __all__ = ["checked_checkbox_group", "checked_dropdown", "checked_slider"]
 
 
+@plain_conversion
 def _raw(payload: Any) -> Any:
     return payload
 
