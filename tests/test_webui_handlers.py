@@ -49,7 +49,7 @@ def run_generate(app, **kwargs) -> list[dict]:
 def test_generate_says_submitting_first_then_shows_the_saved_images_and_seed(app, simulator):
     updates = run_generate(app, seed=42, randomize_seed=False)
     assert updates[0]["status"] == "Submitting…"
-    assert updates[0]["run_state"] == {"id": None, "done": False}
+    assert updates[0]["run_state"]["id"] is None and updates[0]["run_state"]["done"] is False
     final = updates[-1]
     assert "Succeeded" in final["status"] and "demo placeholder" in final["status"]
     assert final["run_state"]["done"] is True
@@ -111,6 +111,72 @@ def test_stop_holds_the_visitors_slot_until_the_prediction_ends_and_its_images_a
             lease.release()
         finally:
             built.close()
+
+
+def test_the_prediction_is_created_while_submitting_is_still_on_its_way_to_the_page(tmp_path):
+    clock = FakeClock()  # the simulated run does not end on its own
+    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
+        built = build_app(
+            AppSettings(output_dir=tmp_path / "out", poll_interval=0.02),
+            demo_base_url=sim.base_url,
+        )
+        try:
+            run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
+            first = next(run)  # Submitting…: Gradio asks for more only once it reached the page
+            assert first["status"] == "Submitting…"
+            wait_for(lambda: sim.predictions, "the create, with the generator held at Submitting")
+            [prediction_id] = sim.predictions
+            assert next(run)["run_state"]["id"] == prediction_id
+            run.close()
+        finally:
+            built.close()
+
+
+def test_stop_during_submitting_says_which_prediction_was_created_and_keeps_it(tmp_path):
+    clock = FakeClock()
+    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
+        built = build_app(
+            AppSettings(output_dir=tmp_path / "out", poll_interval=0.02),
+            demo_base_url=sim.base_url,
+        )
+        try:
+            run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
+            run_state = next(run)["run_state"]  # all the page knows: Submitting…, no id
+            run.close()  # Stop, while the create is in flight or just done
+            stopped = built.generate_handlers.stop(run_state)
+            [prediction_id] = sim.predictions
+            assert "Stopped waiting" in stopped["status"] and prediction_id in stopped["status"]
+            assert "nothing was sent" not in stopped["status"]
+            clock.advance(60)
+            entry = wait_for(
+                lambda: (e := built.services.history.get(prediction_id)) and e.files and e,
+                "the background follower to save the stopped run's images",
+            )
+            assert entry.status == "succeeded"
+        finally:
+            built.close()
+
+
+def test_stop_before_anything_was_created_says_nothing_was_sent(app, simulator):
+    run = app.generate_handlers.generate(
+        "a boat", DEV, request=visitor(), flux_dev__num_inference_steps=99
+    )
+    run_state = next(run)["run_state"]
+    run.close()
+    stopped = app.generate_handlers.stop(run_state)
+    assert "nothing was sent" in stopped["status"]
+    assert simulator.predictions == {}
+
+
+def test_stop_says_when_it_cannot_know_yet_whether_the_request_arrived(app, monkeypatch):
+    from webui import generate_tab
+    from webui.early_start import RunTicket
+
+    monkeypatch.setattr(generate_tab, "STOP_WAIT_SECONDS", 0.01)
+    unsettled = {"id": None, "done": False, "ticket": RunTicket()}  # a create still in flight
+    stopped = app.generate_handlers.stop(unsettled)
+    assert "still on its way" in stopped["status"] and "History" in stopped["status"]
+    assert "nothing was sent" not in stopped["status"]
 
 
 def test_closing_the_app_ends_the_background_follower_of_a_stopped_run(tmp_path, caplog):

@@ -16,6 +16,7 @@ from comet.models import get_model
 
 from .client_side import DISABLE_JS, ENABLE_JS, SHOW_WHEN_SET_JS, run_start_js
 from .code_preview import code_preview
+from .early_start import EarlyStart, RunTicket
 from .form import ModelForm, model_info_key, model_key, upload_param
 from .i18n import language, text, translate_message, ui
 from .image_settings import build_image_settings, wire_image_settings
@@ -55,6 +56,9 @@ EXAMPLES = [  # (prompt, model): each shows off what that model is good at
     ),
 ]
 
+
+# How long Stop waits for a create in flight to say whether a prediction exists.
+STOP_WAIT_SECONDS = 10.0
 
 PREVIEW_OUTPUTS = ("preview_json", "preview_curl", "preview_cli", "preview_python")
 
@@ -209,13 +213,7 @@ class GenerateHandlers:
         A key typed in the API key box is used even if "Use this key" was not pressed.
         """
         lang = language(request)
-        run: dict[str, Any] = {"id": None, "done": False}
         model = (model or DEFAULT_MODEL).strip()
-        spec = get_model(model)
-        shape = shape_of(model, fields, model_key(spec)) if spec else shape_of(model, {}, "")
-        caption = text("gen.placeholder_caption", lang)
-        waiting = [(waiting_image(*shape, words=caption.lower(), lang=lang), caption)]
-        yield {"status": text("gen.submitting", lang), "run_state": run, "gallery": waiting}
         form = {
             "prompt": prompt,
             "model": model,
@@ -225,7 +223,8 @@ class GenerateHandlers:
             "fields": fields,
         }
         chosen: list[Backend] = []  # filled by the job once it has chosen one
-        job = self._job(form, visitor_key, typed_key, request, chosen)
+        ticket = RunTicket()  # Stop asks it what was sent
+        job = self._job(form, visitor_key, typed_key, request, chosen, ticket)
         views = follow_run(
             job,
             describe_success=lambda final, elapsed: _describe_success(
@@ -233,16 +232,27 @@ class GenerateHandlers:
             ),
             lang=lang,
         )
-        for view in views:
-            run = {"id": view.prediction_id or run["id"], "done": view.done}
-            update: dict[str, Any] = {"status": view.status, "run_state": run}
-            if view.files is not None:
-                update["gallery"] = self.services.shown(view.files)
-            if view.done and not view.failed:
-                update["seed_used"] = view.seed
-            elif view.failed:
-                update["gallery"] = None  # the placeholder goes; nothing was made
-            yield update
+        # The prediction is created while "Submitting…" travels to the page, not after.
+        started = EarlyStart(views)
+        try:
+            run: dict[str, Any] = {"id": None, "done": False, "ticket": ticket}
+            spec = get_model(model)
+            shape = shape_of(model, fields, model_key(spec)) if spec else shape_of(model, {}, "")
+            caption = text("gen.placeholder_caption", lang)
+            waiting = [(waiting_image(*shape, words=caption.lower(), lang=lang), caption)]
+            yield {"status": text("gen.submitting", lang), "run_state": run, "gallery": waiting}
+            for view in started:
+                run = {"id": view.prediction_id or run["id"], "done": view.done, "ticket": ticket}
+                update: dict[str, Any] = {"status": view.status, "run_state": run}
+                if view.files is not None:
+                    update["gallery"] = self.services.shown(view.files)
+                if view.done and not view.failed:
+                    update["seed_used"] = view.seed
+                elif view.failed:
+                    update["gallery"] = None  # the placeholder goes; nothing was made
+                yield update
+        finally:
+            started.close()
 
     def _job(
         self,
@@ -251,6 +261,7 @@ class GenerateHandlers:
         typed_key: str | None,
         request: gr.Request | None,
         chosen: list[Backend],
+        ticket: RunTicket | None = None,
     ) -> Iterator[JobUpdate]:
         """The shared job path (runs.run_job) with this form's input."""
 
@@ -272,20 +283,31 @@ class GenerateHandlers:
             typed_key=typed_key,
             request=request,
             chosen=chosen,
+            ticket=ticket,
         )
 
     @staticmethod
     def stop(run: dict | None, request: gr.Request = None) -> dict[str, Any]:
-        """What Stop says: nothing was sent, or where the still-running prediction went."""
+        """What Stop says: nothing was sent, or where the still-running prediction went.
+
+        A create still in flight is waited for (briefly), so that "nothing was sent" is true.
+        """
         run = run or {}
         if run.get("done"):
             return {"stop": gr.update(interactive=False)}  # too late: the result stands
         prediction_id = run.get("id")
+        ticket = run.get("ticket")
+        settled = True
+        if not prediction_id and isinstance(ticket, RunTicket):
+            settled = ticket.wait(STOP_WAIT_SECONDS)
+            prediction_id = ticket.prediction_id
         lang = language(request)
-        if not prediction_id:
+        if prediction_id:
+            status = text("gen.stopped_waiting", lang, note=stop_note(prediction_id, lang))
+        elif settled:
             status = text("gen.stopped_early", lang)
         else:
-            status = text("gen.stopped_waiting", lang, note=stop_note(prediction_id, lang))
+            status = text("gen.stopped_sending", lang)
         return {"status": status, "gallery": None, "stop": gr.update(interactive=False)}
 
     def preview(

@@ -13,6 +13,7 @@ import gradio as gr
 
 from comet.jobs import JobUpdate, start_job
 
+from .early_start import RunTicket
 from .i18n import text
 from .keys import resolve_visitor_key
 from .limits import LimitExceeded
@@ -30,12 +31,14 @@ def run_job(
     typed_key: str | None,
     request: gr.Request | None,
     chosen: list[Backend],
+    ticket: RunTicket | None = None,
 ) -> Iterator[JobUpdate]:
     """Set-up, the job and clean-up, as one generator of the run's updates.
 
     `collect_input` gives the checked input; it runs only once the visitor has a slot, so
     uploads are decoded only for a visitor within their limits. `chosen` receives the backend
-    once one is chosen (the caller says "demo placeholder" from it).
+    once one is chosen (the caller says "demo placeholder" from it). `ticket`, if given, learns
+    the prediction's id the moment it exists, and that the run has ended.
     """
     lease = client = last = None
     handed_off = False
@@ -59,6 +62,8 @@ def run_job(
         ):
             if last is None:
                 services.claim(update.prediction.id)
+                if ticket is not None:
+                    ticket.created(update.prediction.id)
             last = update
             yield update
     except GeneratorExit:
@@ -67,6 +72,8 @@ def run_job(
             handed_off = True
         raise
     finally:
+        if ticket is not None:
+            ticket.ended()
         # Keep clean-up instant: on Stop this may run on the server's event loop.
         if not handed_off:
             if lease is not None:

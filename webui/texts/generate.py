@@ -56,6 +56,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Stopped before a prediction was created: nothing was sent or billed.",
         "Đã dừng trước khi tạo prediction: không có gì được gửi hay bị tính phí.",
     ),
+    "gen.stopped_sending": (
+        "**Stopped.** The request was still on its way: if CometAPI received it, the prediction"
+        " finishes in the background and its images appear in History.",
+        "**Đã dừng.** Yêu cầu vẫn đang được gửi: nếu CometAPI đã nhận, prediction sẽ hoàn tất"
+        " trong nền và ảnh sẽ có trong Lịch sử.",
+    ),
     "gen.stopped_waiting": ("**Stopped waiting.** {note}", "**Đã ngừng chờ.** {note}"),
     "gen.saving": (
         "**Saving images…** {saved} of {total} · {seconds} s",
