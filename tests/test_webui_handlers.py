@@ -132,6 +132,31 @@ def test_the_prediction_is_created_while_submitting_is_still_on_its_way_to_the_p
             built.close()
 
 
+def test_the_run_polls_and_saves_while_its_status_lines_wait_for_the_page(tmp_path):
+    clock = FakeClock()
+    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
+        built = build_app(
+            AppSettings(output_dir=tmp_path / "out", poll_interval=0.02),
+            demo_base_url=sim.base_url,
+        )
+        try:
+            run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
+            next(run)  # Submitting…; the page has not asked for anything since
+            [prediction_id] = wait_for(lambda: list(sim.predictions), "the create")
+            clock.advance(60)  # done on the server
+            entry = wait_for(
+                lambda: (e := built.services.history.get(prediction_id)) and e.files and e,
+                "the run to see it done and save its images, with nobody asking",
+            )
+            rest = list(run)
+            assert "Succeeded" in rest[-1]["status"]
+            assert rest[-1]["gallery"] == built.services.shown(entry.files)
+            progress = [u for u in rest if "gallery" not in u]
+            assert len(progress) <= 1  # lines the page never asked for: the newest only
+        finally:
+            built.close()
+
+
 def test_stop_during_submitting_says_which_prediction_was_created_and_keeps_it(tmp_path):
     clock = FakeClock()
     with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
@@ -170,7 +195,7 @@ def test_stop_before_anything_was_created_says_nothing_was_sent(app, simulator):
 
 def test_stop_says_when_it_cannot_know_yet_whether_the_request_arrived(app, monkeypatch):
     from webui import generate_tab
-    from webui.early_start import RunTicket
+    from webui.runs import RunTicket
 
     monkeypatch.setattr(generate_tab, "STOP_WAIT_SECONDS", 0.01)
     unsettled = {"id": None, "done": False, "ticket": RunTicket()}  # a create still in flight

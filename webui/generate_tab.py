@@ -16,14 +16,14 @@ from comet.models import get_model
 
 from .client_side import DISABLE_JS, ENABLE_JS, SHOW_WHEN_SET_JS, run_start_js
 from .code_preview import code_preview
-from .early_start import EarlyStart, RunTicket
 from .form import ModelForm, model_info_key, model_key, upload_param
 from .i18n import language, text, translate_message, ui
 from .image_settings import build_image_settings, wire_image_settings
 from .inputs import MAX_PROMPT_CHARS, request_preview, upload_paths
 from .placeholders import shape_of, waiting_image
-from .run_loop import follow_run
-from .runs import run_job
+from .read_ahead import ReadAhead
+from .run_loop import RunView, follow_run
+from .runs import RunTicket, run_job
 from .services import Backend, Services
 from .status import stop_note
 from .wiring import by_name, with_form_signature
@@ -232,8 +232,8 @@ class GenerateHandlers:
             ),
             lang=lang,
         )
-        # The prediction is created while "Submitting…" travels to the page, not after.
-        started = EarlyStart(views)
+        # The run goes on (its create first) while each line travels to the page.
+        started = ReadAhead(views, keep=_must_be_seen)
         try:
             run: dict[str, Any] = {"id": None, "done": False, "ticket": ticket}
             spec = get_model(model)
@@ -347,6 +347,11 @@ class GenerateHandlers:
         if seed_used is None:
             return {}
         return {"seed": seed_used, "randomize_seed": False}
+
+
+def _must_be_seen(view: RunView) -> bool:
+    """Images and the outcome are always shown; a progress line only if it is the newest."""
+    return view.files is not None or view.done
 
 
 def _describe_success(final: JobUpdate, elapsed: float, *, demo: bool, lang: str = "en") -> str:

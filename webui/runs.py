@@ -6,6 +6,9 @@ close (Stop): closed before the images are saved, it hands the prediction to a b
 follower, so nothing the visitor paid for is lost.
 """
 
+from __future__ import annotations
+
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,13 +16,47 @@ import gradio as gr
 
 from comet.jobs import JobUpdate, start_job
 
-from .early_start import RunTicket
 from .i18n import text
 from .keys import resolve_visitor_key
 from .limits import LimitExceeded
 from .services import Backend, Services
 
-__all__ = ["run_job"]
+__all__ = ["RunTicket", "run_job"]
+
+
+class RunTicket:
+    """What one run has sent: nothing yet, a created prediction, or nothing ever (ended).
+
+    Stop reads it: the create may be in flight when Stop is pressed, and the run's state on
+    the page cannot know its outcome yet.
+    """
+
+    def __init__(self) -> None:
+        self._settled = threading.Event()
+        self.prediction_id: str | None = None
+
+    def __repr__(self) -> str:
+        return f"RunTicket(prediction_id={self.prediction_id!r}, settled={self.settled})"
+
+    def __deepcopy__(self, memo: dict) -> RunTicket:
+        return self  # one run has one ticket, whoever holds a copy of the run's state
+
+    @property
+    def settled(self) -> bool:
+        return self._settled.is_set()
+
+    def created(self, prediction_id: str) -> None:
+        """The prediction exists (it may be billed)."""
+        self.prediction_id = prediction_id
+        self._settled.set()
+
+    def ended(self) -> None:
+        """The run is over; if nothing was created by now, nothing ever will be."""
+        self._settled.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until it is known whether a prediction was created; False on timeout."""
+        return self._settled.wait(timeout)
 
 
 def run_job(

@@ -1,0 +1,100 @@
+"""ReadAhead runs an iterator in its own thread from the start; closing never loses an item."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import wait_for
+from webui.read_ahead import ReadAhead
+from webui.runs import RunTicket
+
+
+def _all(_: object) -> bool:
+    return True
+
+
+def _gated(gate: threading.Event, log: list[str]) -> Iterator[int]:
+    """1 at once, then 2 only once the gate opens; says what happened in log."""
+    log.append("started")
+    try:
+        yield 1
+        log.append("waiting")
+        gate.wait(10)
+        log.append("second made")
+        yield 2
+    finally:
+        log.append("closed")
+
+
+def test_the_items_are_made_before_anyone_asks_for_them():
+    gate, log = threading.Event(), []
+    gate.set()
+    items = ReadAhead(_gated(gate, log), keep=_all)
+    wait_for(lambda: "closed" in log, "every item, made without iterating")
+    assert log == ["started", "waiting", "second made", "closed"]
+    assert list(items) == [1, 2]
+
+
+def test_items_come_in_order_and_an_empty_iterator_gives_none():
+    assert list(ReadAhead(iter([1, 2, 3]), keep=_all)) == [1, 2, 3]
+    assert list(ReadAhead(iter([]), keep=_all)) == []
+
+
+def test_only_the_newest_progress_line_waiting_is_handed_on_and_no_kept_item_is_lost():
+    made = threading.Event()
+
+    def run() -> Iterator[str]:
+        yield from ["p1", "p2", "K3", "p4", "p5", "K6", "p7", "p8"]
+        made.set()
+
+    items = ReadAhead(run(), keep=lambda item: item.startswith("K"))
+    assert made.wait(10)
+    assert list(items) == ["K3", "K6", "p8"]
+
+
+def test_closing_while_a_step_is_under_way_closes_once_it_returns():
+    gate, log = threading.Event(), []
+    items = ReadAhead(_gated(gate, log), keep=_all)
+    wait_for(lambda: "waiting" in log, "the thread to be in its second step")
+    items.close()  # returns at once: the step cannot be interrupted from here
+    assert "closed" not in log
+    gate.set()
+    wait_for(lambda: "closed" in log, "the iterator to be closed after its step")
+    assert log == ["started", "waiting", "second made", "closed"]
+
+
+def test_closing_after_the_items_ran_out_is_harmless():
+    items = ReadAhead(iter([1]), keep=_all)
+    assert list(items) == [1]
+    items.close()
+
+
+def test_an_error_reaches_whoever_iterates_after_the_items_made_before_it():
+    def broken() -> Iterator[int]:
+        yield 1
+        raise ValueError("no second item")
+
+    iterator = iter(ReadAhead(broken(), keep=_all))
+    assert next(iterator) == 1
+    with pytest.raises(ValueError, match="no second item"):
+        next(iterator)
+
+
+def test_a_ticket_settles_with_the_created_id_or_with_nothing():
+    ticket = RunTicket()
+    assert not ticket.wait(0.01) and not ticket.settled
+    waiting = threading.Thread(target=ticket.wait, args=(10,))
+    waiting.start()
+    ticket.created("abc")
+    waiting.join(10)
+    assert not waiting.is_alive() and ticket.prediction_id == "abc"
+    ticket.ended()
+    assert ticket.prediction_id == "abc"  # ending later does not forget the prediction
+    ended = RunTicket()
+    ended.ended()
+    assert ended.wait(0) and ended.prediction_id is None
+    assert copy.deepcopy({"ticket": ticket})["ticket"] is ticket  # one run, one ticket

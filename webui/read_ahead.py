@@ -1,0 +1,89 @@
+"""A run goes on while its status lines travel to the page.
+
+Gradio advances a generator handler one yield at a time and asks for the next item only once
+the previous one has been sent to the page. A run that yields "Submitting…" and then creates
+its prediction created it a round trip late, and a run that showed "Generating…" polled again
+only once that line had reached the page: with 32 visitors at once a round trip took ≈ 0.2 s
+(bench/README.md), paid before the generation started and again between seeing it nearly done
+and seeing it done. `ReadAhead` runs the run's steps in a thread of their own from the start;
+the handler hands the page what they produced, the newest progress line only.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+__all__ = ["ReadAhead"]
+
+T = TypeVar("T")
+
+
+class ReadAhead(Generic[T]):
+    """Iterate `items` in a thread of their own, started the moment this is made.
+
+    The consumer gets every item `keep` says must be seen, in order; of the others (progress
+    lines) only the newest waiting one. Closing never waits: the thread closes `items` itself
+    once its current step returns (a close from here could not interrupt it).
+    """
+
+    def __init__(self, items: Iterator[T], *, keep: Callable[[T], bool]) -> None:
+        self._items = items
+        self._keep = keep
+        self._ready: deque[T] = deque()
+        self._changed = threading.Condition()
+        self._finished = False
+        self._closing = False
+        self._error: BaseException | None = None
+        context = contextvars.copy_context()
+        threading.Thread(
+            target=context.run, args=(self._produce,), name="run-ahead", daemon=True
+        ).start()
+
+    def _produce(self) -> None:
+        try:
+            for item in self._items:
+                with self._changed:
+                    if self._closing:
+                        break
+                    self._ready.append(item)
+                    self._changed.notify_all()
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever iterates
+            self._error = exc
+        finally:
+            with self._changed:
+                closing = self._closing
+                self._finished = True
+                self._changed.notify_all()
+            if closing:
+                self._close_items()
+
+    def __iter__(self) -> Iterator[T]:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._ready or self._finished)
+                while len(self._ready) > 1 and not self._keep(self._ready[0]):
+                    self._ready.popleft()  # superseded by a newer line
+                if self._ready:
+                    item = self._ready.popleft()
+                elif self._error is not None:
+                    raise self._error
+                else:
+                    return
+            yield item
+
+    def close(self) -> None:
+        """Stop reading ahead; `items` is closed by its thread (at once if it has ended)."""
+        with self._changed:
+            self._closing = True
+            finished = self._finished
+        if finished:
+            self._close_items()
+
+    def _close_items(self) -> None:
+        close = getattr(self._items, "close", None)  # generators; plain iterators have none
+        if close is not None:
+            close()
