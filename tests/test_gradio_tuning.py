@@ -14,7 +14,11 @@ from gradio.components.base import Component
 
 from comet.settings import AppSettings
 from webui import gradio_tuning
-from webui.gradio_tuning import run_plain_conversions_inline, share_api_schemas
+from webui.gradio_tuning import (
+    run_plain_conversions_inline,
+    share_api_schemas,
+    skip_untouched_outputs,
+)
 
 
 def test_galleries_share_one_schema_equal_to_gradios_own(monkeypatch):
@@ -110,3 +114,97 @@ def test_the_apps_generate_event_makes_no_thread_hop_without_uploads(monkeypatch
         assert hops == []  # was one per input (97): ≈ 12 ms of the event loop per click
     finally:
         app.close()
+
+
+# -- outputs a yield leaves alone ------------------------------------------------------------
+
+
+def _two_apps_alike():
+    """The same outputs, twice: one for Gradio's own postprocessing, one for the patched."""
+
+    def build() -> tuple[gr.Blocks, list]:
+        with gr.Blocks() as blocks:
+            outputs = [gr.Markdown(), gr.Gallery(), gr.Number(), gr.State()]
+            gr.Button().click(lambda: None, None, outputs, api_name="run")
+        return blocks, outputs
+
+    return build(), build()
+
+
+def _postprocess(blocks: gr.Blocks, outputs: list, returned: dict, state) -> list:
+    [fn] = [f for f in blocks.fns.values() if f.api_name == "run"]
+    named = {outputs[i]: value for i, value in returned.items()}
+    return asyncio.run(blocks.postprocess_data(fn, named, state))
+
+
+@pytest.mark.parametrize(
+    "returned",
+    [
+        {0: "status only", 3: {"id": 1}},
+        {0: "status and images", 1: ["IMAGE"], 3: {"id": 1}},
+        {0: "a skip said outright", 1: gr.skip(), 2: gr.skip(), 3: {"id": 2}},
+        {0: "every output", 1: ["IMAGE"], 2: 7, 3: {"id": 3}},
+        {0: "a prop update", 1: gr.update(label="new"), 3: {"id": 4}},
+        {0: "one output only"},
+        {0: "state left alone", 2: 5},
+    ],
+)
+def test_outputs_left_alone_get_the_same_answer_and_state_as_gradios_own(
+    returned, monkeypatch, tmp_path
+):
+    from gradio.state_holder import SessionState
+
+    image = tmp_path / "image.png"
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(image)
+    returned = {i: [str(image)] if v == ["IMAGE"] else v for i, v in returned.items()}
+    (own_blocks, own_outputs), (new_blocks, new_outputs) = _two_apps_alike()
+    own_state, new_state = SessionState(own_blocks), SessionState(new_blocks)
+    monkeypatch.setattr(gr.Blocks, "postprocess_data", gradio_tuning._ORIGINAL_POSTPROCESS)
+    own = _postprocess(own_blocks, own_outputs, returned, own_state)
+    skip_untouched_outputs()
+    new = _postprocess(new_blocks, new_outputs, returned, new_state)
+    assert _without_cache_paths(new) == _without_cache_paths(own)
+    own_values = [own_state[b._id] for b in own_outputs if b.stateful]
+    assert [new_state[b._id] for b in new_outputs if b.stateful] == own_values
+
+
+def _without_cache_paths(values: list) -> list:
+    """Gradio's cached copies of a file differ only in where the cache is."""
+    return [
+        [{**item, "image": {"orig_name": item["image"]["orig_name"]}} for item in v]
+        if isinstance(v, list)
+        else v
+        for v in values
+    ]
+
+
+def test_an_output_left_alone_builds_no_component(monkeypatch):
+    from gradio.state_holder import SessionState
+
+    skip_untouched_outputs()
+    (blocks, outputs), _ = _two_apps_alike()
+    built: list[str] = []
+    real_init = gr.Gallery.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append("Gallery")
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(gr.Gallery, "__init__", counting_init)
+    answer = _postprocess(blocks, outputs, {0: "Generating…", 3: {"id": 1}}, SessionState(blocks))
+    assert answer == ["Generating…", {"__type__": "update"}, {"__type__": "update"}, None]
+    assert built == []  # Gradio's own path built a Gallery (and a Number) for this line
+
+
+def test_a_component_that_is_not_an_output_is_refused_as_before():
+    from gradio.state_holder import SessionState
+
+    skip_untouched_outputs()
+    (blocks, outputs), _ = _two_apps_alike()
+    stranger = gr.Textbox(render=False)
+    [fn] = [f for f in blocks.fns.values() if f.api_name == "run"]
+    returned = {outputs[0]: "a", outputs[3]: {}, stranger: "b"}
+    with pytest.raises(ValueError, match="not specified as output"):
+        asyncio.run(blocks.postprocess_data(fn, returned, SessionState(blocks)))

@@ -21,7 +21,11 @@ from .generate_tab import (
     example_headers,
     wire_generate_tab,
 )
-from .gradio_tuning import run_plain_conversions_inline, share_api_schemas
+from .gradio_tuning import (
+    run_plain_conversions_inline,
+    share_api_schemas,
+    skip_untouched_outputs,
+)
 from .history_tab import (
     HistoryHandlers,
     HistoryTab,
@@ -71,6 +75,7 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
     """Build the Blocks app with its dependencies injected; nothing is written to disk."""
     share_api_schemas()
     run_plain_conversions_inline()
+    skip_untouched_outputs()
     services = Services(settings, demo_base_url=demo_base_url)
     form = ModelForm()
     generate = GenerateHandlers(services, form)
