@@ -57,7 +57,10 @@ def serve_simulator(image_size: int) -> None:
     from comet.simulator import Simulator
 
     durations = {"flux-schnell": (GENERATION, GENERATION)}
-    with Simulator(image_size=image_size, durations=durations, rng_seed=1) as sim:
+    # The images are drawn while each run goes on, as the real service has them when a run
+    # completes: drawn on download, 32 drawings (7 ms each) landed on the moment all 32 runs
+    # complete, on the cores the app's server needs then.
+    with Simulator(image_size=image_size, durations=durations, rng_seed=1, draw_ahead=True) as sim:
         print(json.dumps({"url": sim.base_url, "pid": os.getpid()}), flush=True)
         sys.stdin.read()
 

@@ -5,6 +5,7 @@ subprocesses with an environment built from scratch, and the guards that keep th
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import ipaddress
@@ -16,11 +17,13 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from comet.settings import ENV_VARS
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -325,3 +328,20 @@ def dotenv_guard(protected: Path = ROOT) -> Iterator[list[Path]]:
         yield refused
     finally:
         dotenv.main.DotEnv = original
+
+
+def drive(steps: AsyncIterator[T]) -> Iterator[T]:
+    """An async generator handler (Generate's) as a plain generator: next(), list(), close().
+
+    Each step runs on this adapter's own event loop; closing it closes the handler there.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(anext(steps))
+            except StopAsyncIteration:
+                return
+    finally:
+        loop.run_until_complete(steps.aclose())
+        loop.close()

@@ -19,7 +19,7 @@ from PIL import Image
 
 from comet.outputs import shorten_data_uris
 from comet.settings import AppSettings
-from tests.support import clean_env, creates, run_python
+from tests.support import clean_env, creates, drive, run_python
 from webui import build_app
 from webui.code_preview import cli_command, python_snippet
 
@@ -135,7 +135,7 @@ def test_the_copied_command_line_and_python_send_exactly_what_generate_sends(
     form = _with_uploads(CASES[case], work)
     preview = app.generate_handlers.preview(**form)
     previewed = json.loads(preview["preview_json"])["input"]
-    list(app.generate_handlers.generate(**form, request=visitor()))
+    list(drive(app.generate_handlers.generate(**form, request=visitor())))
     [by_generate] = sent_inputs(simulator)
 
     cli = run_copied_cli(preview["preview_cli"], work, simulator)

@@ -14,7 +14,7 @@ import pytest
 
 from comet.settings import AppSettings
 from comet.simulator import Simulator
-from tests.support import FakeClock, creates, wait_for
+from tests.support import FakeClock, creates, drive, wait_for
 from webui import build_app
 from webui.compare_tab import plan_comparison
 
@@ -191,7 +191,9 @@ def test_each_model_spends_one_of_the_owners_hourly_runs(tmp_path, simulator):
         [refused] = [n for n in shown.values() if "Limit reached" in n]
         assert "used this app's 2 runs for this hour" in refused
         assert len(creates(simulator)) == 2
-        after = list(built.generate_handlers.generate("one more", SCHNELL, request=visitor()))
+        after = list(
+            drive(built.generate_handlers.generate("one more", SCHNELL, request=visitor()))
+        )
         assert "used this app's 2 runs for this hour" in after[-1]["status"]
     finally:
         built.close()

@@ -26,6 +26,7 @@ from comet.metadata import with_settings
 from comet.models import MODELS, get_model, validate_input
 from comet.prediction import Prediction
 from comet.settings import AppSettings
+from tests.support import drive
 from webui import build_app
 from webui.compare_tab import plan_comparison
 from webui.form import ModelForm
@@ -268,7 +269,7 @@ def test_a_message_inside_a_message_is_translated_too():
 
 def test_generate_with_a_vietnamese_request_says_everything_in_vietnamese(app):
     updates = list(
-        app.generate_handlers.generate("một con diều", SCHNELL, request=visitor(VIETNAMESE))
+        drive(app.generate_handlers.generate("một con diều", SCHNELL, request=visitor(VIETNAMESE)))
     )
     assert updates[0]["status"] == "Đang gửi…"
     assert updates[0]["gallery"][0][1] == "Đang tạo…"
@@ -281,8 +282,10 @@ def test_generate_with_a_vietnamese_request_says_everything_in_vietnamese(app):
 
 def test_a_refused_input_is_explained_in_vietnamese(app):
     updates = list(
-        app.generate_handlers.generate(
-            "x", SCHNELL, extra_input='{"num_outputs": 9}', request=visitor(VIETNAMESE)
+        drive(
+            app.generate_handlers.generate(
+                "x", SCHNELL, extra_input='{"num_outputs": 9}', request=visitor(VIETNAMESE)
+            )
         )
     )
     assert updates[-1]["status"] == (
@@ -296,7 +299,7 @@ def test_history_stop_and_keys_answer_in_vietnamese(app):
     assert app.history_handlers.refresh(None, request)["history_summary"] == (
         "Chưa có prediction nào."
     )
-    list(app.generate_handlers.generate("một con diều", SCHNELL, request=request))
+    list(drive(app.generate_handlers.generate("một con diều", SCHNELL, request=request)))
     listing = app.history_handlers.refresh(None, request)
     assert listing["history_summary"] == "**1** prediction"
     caption = listing["history_gallery"][0][1]

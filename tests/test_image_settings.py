@@ -15,6 +15,7 @@ from PIL import Image
 from comet.metadata import read_settings, with_settings
 from comet.models import get_model
 from comet.settings import AppSettings
+from tests.support import drive
 from webui.builder import settings_from_history
 from webui.form import ModelForm, field_param, form_fields
 from webui.image_settings import NO_SETTINGS, NOT_AN_IMAGE, settings_from_image
@@ -40,7 +41,7 @@ def form():
 def generate(app, **kwargs) -> tuple[dict, list[str]]:
     """Run Generate through its handler; (the last update, the saved files)."""
     kwargs.setdefault("request", visitor())
-    *_, last = app.generate_handlers.generate(**kwargs)
+    *_, last = drive(app.generate_handlers.generate(**kwargs))
     assert "Succeeded" in last["status"], last["status"]
     return last, [str(p) for p in last["gallery"]]
 

@@ -109,6 +109,22 @@ def test_schnell_succeeds_with_a_list_honouring_num_outputs(sim, http):
     assert len({fetch_image(url)[0].content for url in done["output"]}) == 3
 
 
+def test_drawing_ahead_has_the_images_ready_before_anyone_downloads_them(http):
+    durations = {"flux-schnell": (0.2, 0.2)}
+    with Simulator(image_size=64, durations=durations, draw_ahead=True) as ahead:
+        created = create(http, ahead, num_outputs=2, seed=7)
+        record = ahead.predictions[created["id"]]
+        wait_for(lambda: len(record.images) == 2, "both images drawn while the run goes on")
+        done = wait(http, created)
+        assert [fetch_image(url)[0].content for url in done["output"]] == [
+            record.images[0],
+            record.images[1],
+        ]
+    with Simulator(image_size=64, durations=durations) as lazy:
+        done = wait(http, create(http, lazy, seed=7))
+        assert lazy.predictions[done["id"]].images == {}  # drawn on the first download only
+
+
 @pytest.mark.parametrize(
     "model",
     ["flux-pro", "flux-1.1-pro", "flux-1.1-pro-ultra", "flux-kontext-max", "flux-2-dev"],

@@ -19,7 +19,7 @@ from comet import CometClient
 from comet.models import MODELS, get_model
 from comet.settings import AppSettings
 from comet.simulator import Simulator
-from tests.support import FakeClock, clean_env, run_python, wait_for
+from tests.support import FakeClock, clean_env, drive, run_python, wait_for
 from webui import build_app
 from webui.builder import settings_from_history
 from webui.form import field_param, form_fields
@@ -40,7 +40,7 @@ def run_generate(app, **kwargs) -> list[dict]:
     kwargs.setdefault("prompt", "a paper boat")
     kwargs.setdefault("model", SCHNELL)
     kwargs.setdefault("request", visitor())
-    return list(app.generate_handlers.generate(**kwargs))
+    return list(drive(app.generate_handlers.generate(**kwargs)))
 
 
 # -- Generate ----------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def test_stop_holds_the_visitors_slot_until_the_prediction_ends_and_its_images_a
             demo_base_url=sim.base_url,
         )
         try:
-            run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
+            run = drive(built.generate_handlers.generate("a boat", SCHNELL, request=visitor()))
             next(run)  # Submitting…
             created = next(run)  # created: the slot is taken
             prediction_id = created["run_state"]["id"]
@@ -121,7 +121,7 @@ def test_the_prediction_is_created_while_submitting_is_still_on_its_way_to_the_p
             demo_base_url=sim.base_url,
         )
         try:
-            run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
+            run = drive(built.generate_handlers.generate("a boat", SCHNELL, request=visitor()))
             first = next(run)  # Submitting…: Gradio asks for more only once it reached the page
             assert first["status"] == "Submitting…"
             wait_for(lambda: sim.predictions, "the create, with the generator held at Submitting")
@@ -140,7 +140,7 @@ def test_the_run_polls_and_saves_while_its_status_lines_wait_for_the_page(tmp_pa
             demo_base_url=sim.base_url,
         )
         try:
-            run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
+            run = drive(built.generate_handlers.generate("a boat", SCHNELL, request=visitor()))
             next(run)  # Submitting…; the page has not asked for anything since
             [prediction_id] = wait_for(lambda: list(sim.predictions), "the create")
             clock.advance(60)  # done on the server
@@ -165,7 +165,7 @@ def test_stop_during_submitting_says_which_prediction_was_created_and_keeps_it(t
             demo_base_url=sim.base_url,
         )
         try:
-            run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
+            run = drive(built.generate_handlers.generate("a boat", SCHNELL, request=visitor()))
             run_state = next(run)["run_state"]  # all the page knows: Submitting…, no id
             run.close()  # Stop, while the create is in flight or just done
             stopped = built.generate_handlers.stop(run_state)
@@ -183,8 +183,10 @@ def test_stop_during_submitting_says_which_prediction_was_created_and_keeps_it(t
 
 
 def test_stop_before_anything_was_created_says_nothing_was_sent(app, simulator):
-    run = app.generate_handlers.generate(
-        "a boat", DEV, request=visitor(), flux_dev__num_inference_steps=99
+    run = drive(
+        app.generate_handlers.generate(
+            "a boat", DEV, request=visitor(), flux_dev__num_inference_steps=99
+        )
     )
     run_state = next(run)["run_state"]
     run.close()
@@ -211,7 +213,7 @@ def test_closing_the_app_ends_the_background_follower_of_a_stopped_run(tmp_path,
             AppSettings(output_dir=tmp_path / "out", poll_interval=0.02),
             demo_base_url=sim.base_url,
         )
-        run = built.generate_handlers.generate("a boat", SCHNELL, request=visitor())
+        run = drive(built.generate_handlers.generate("a boat", SCHNELL, request=visitor()))
         next(run)
         prediction_id = next(run)["run_state"]["id"]
         run.close()  # Stop: a background follower keeps waiting for it
@@ -344,7 +346,7 @@ def test_remove_from_history_forgets_the_entry_but_keeps_its_files(app):
 def test_demo_runs_left_unfinished_are_closed_when_the_app_starts_again(tmp_path, simulator):
     first = build_app(AppSettings(output_dir=tmp_path / "out"), demo_base_url=simulator.base_url)
     simulator.time_scale = 1.0
-    run = first.generate_handlers.generate("a slow one", SCHNELL, request=visitor())
+    run = drive(first.generate_handlers.generate("a slow one", SCHNELL, request=visitor()))
     next(run)
     next(run)  # created and recorded, still waiting
     run.close()

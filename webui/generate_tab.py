@@ -4,7 +4,7 @@
 directly) and `wire_generate_tab` connects the two.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import gradio as gr
@@ -196,7 +196,7 @@ class GenerateHandlers:
         self.services = services
         self.form = form
 
-    def generate(
+    async def generate(
         self,
         prompt: str,
         model: str,
@@ -207,11 +207,46 @@ class GenerateHandlers:
         typed_key: str | None = None,
         request: gr.Request = None,
         **fields: Any,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> AsyncIterator[dict[str, Any]]:
         """Run one prediction, yielding status updates, then the saved images and seed.
 
-        A key typed in the API key box is used even if "Use this key" was not pressed.
+        A key typed in the API key box is used even if "Use this key" was not pressed. The run
+        goes on in a thread of its own (webui/read_ahead.py); this handler only hands its lines
+        to the page, waiting on the event loop rather than in one of Gradio's worker threads.
         """
+        run = self._start_run(
+            prompt,
+            model,
+            seed,
+            randomize_seed,
+            extra_input,
+            fields,
+            visitor_key,
+            typed_key,
+            request,
+        )
+        lines = aiter(run.views)
+        try:
+            yield run.first
+            async for view in lines:
+                yield run.update(view)
+        finally:
+            run.views.close()
+            await lines.aclose()
+
+    def _start_run(
+        self,
+        prompt: str,
+        model: str,
+        seed: Any,
+        randomize_seed: bool,
+        extra_input: str,
+        fields: dict[str, Any],
+        visitor_key: str | None,
+        typed_key: str | None,
+        request: gr.Request | None,
+    ) -> "_Run":
+        """Start the run (its own thread creates the prediction at once); what to show first."""
         lang = language(request)
         model = (model or DEFAULT_MODEL).strip()
         form = {
@@ -234,25 +269,11 @@ class GenerateHandlers:
         )
         # The run goes on (its create first) while each line travels to the page.
         started = ReadAhead(views, keep=_must_be_seen)
-        try:
-            run: dict[str, Any] = {"id": None, "done": False, "ticket": ticket}
-            spec = get_model(model)
-            shape = shape_of(model, fields, model_key(spec)) if spec else shape_of(model, {}, "")
-            caption = text("gen.placeholder_caption", lang)
-            waiting = [(waiting_image(*shape, words=caption.lower(), lang=lang), caption)]
-            yield {"status": text("gen.submitting", lang), "run_state": run, "gallery": waiting}
-            for view in started:
-                run = {"id": view.prediction_id or run["id"], "done": view.done, "ticket": ticket}
-                update: dict[str, Any] = {"status": view.status, "run_state": run}
-                if view.files is not None:
-                    update["gallery"] = self.services.shown(view.files)
-                if view.done and not view.failed:
-                    update["seed_used"] = view.seed
-                elif view.failed:
-                    update["gallery"] = None  # the placeholder goes; nothing was made
-                yield update
-        finally:
-            started.close()
+        spec = get_model(model)
+        shape = shape_of(model, fields, model_key(spec)) if spec else shape_of(model, {}, "")
+        caption = text("gen.placeholder_caption", lang)
+        waiting = [(waiting_image(*shape, words=caption.lower(), lang=lang), caption)]
+        return _Run(self.services, ticket, started, text("gen.submitting", lang), waiting)
 
     def _job(
         self,
@@ -347,6 +368,37 @@ class GenerateHandlers:
         if seed_used is None:
             return {}
         return {"seed": seed_used, "randomize_seed": False}
+
+
+class _Run:
+    """One Generate run as the handler hands it to the page."""
+
+    def __init__(
+        self,
+        services: Services,
+        ticket: RunTicket,
+        views: ReadAhead,
+        submitting: str,
+        waiting: list,
+    ) -> None:
+        self.services, self.ticket, self.views = services, ticket, views
+        self.state: dict[str, Any] = {"id": None, "done": False, "ticket": ticket}
+        self.first = {"status": submitting, "run_state": self.state, "gallery": waiting}
+
+    def update(self, view: RunView) -> dict[str, Any]:
+        self.state = {
+            "id": view.prediction_id or self.state["id"],
+            "done": view.done,
+            "ticket": self.ticket,
+        }
+        update: dict[str, Any] = {"status": view.status, "run_state": self.state}
+        if view.files is not None:
+            update["gallery"] = self.services.shown(view.files)
+        if view.done and not view.failed:
+            update["seed_used"] = view.seed
+        elif view.failed:
+            update["gallery"] = None  # the placeholder goes; nothing was made
+        return update
 
 
 def _must_be_seen(view: RunView) -> bool:

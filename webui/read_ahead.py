@@ -11,15 +11,23 @@ the handler hands the page what they produced, the newest progress line only.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import contextvars
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Generic, TypeVar
 
 __all__ = ["ReadAhead"]
 
 T = TypeVar("T")
+_END = object()
+
+
+def _wake(waiter: asyncio.Future) -> None:
+    if not waiter.done():  # a consumer cancelled (Stop) no longer waits
+        waiter.set_result(None)
 
 
 class ReadAhead(Generic[T]):
@@ -38,6 +46,7 @@ class ReadAhead(Generic[T]):
         self._finished = False
         self._closing = False
         self._error: BaseException | None = None
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = []
         context = contextvars.copy_context()
         threading.Thread(
             target=context.run, args=(self._produce,), name="run-ahead", daemon=True
@@ -51,6 +60,7 @@ class ReadAhead(Generic[T]):
                         break
                     self._ready.append(item)
                     self._changed.notify_all()
+                    self._wake_waiters()
         except BaseException as exc:  # noqa: BLE001 - handed to whoever iterates
             self._error = exc
         finally:
@@ -58,6 +68,7 @@ class ReadAhead(Generic[T]):
                 closing = self._closing
                 self._finished = True
                 self._changed.notify_all()
+                self._wake_waiters()
             if closing:
                 self._close_items()
 
@@ -65,15 +76,43 @@ class ReadAhead(Generic[T]):
         while True:
             with self._changed:
                 self._changed.wait_for(lambda: self._ready or self._finished)
-                while len(self._ready) > 1 and not self._keep(self._ready[0]):
-                    self._ready.popleft()  # superseded by a newer line
-                if self._ready:
-                    item = self._ready.popleft()
-                elif self._error is not None:
-                    raise self._error
+                taken = self._take()
+            if taken is _END:
+                return
+            yield taken
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        """The same items for an async consumer: it waits on its event loop, not in a thread."""
+        loop = asyncio.get_running_loop()
+        while True:
+            with self._changed:
+                if self._ready or self._finished:
+                    taken, waiter = self._take(), None
                 else:
-                    return
-            yield item
+                    waiter = loop.create_future()
+                    self._waiters.append((loop, waiter))
+            if waiter is not None:
+                await waiter
+                continue
+            if taken is _END:
+                return
+            yield taken
+
+    def _take(self) -> Any:
+        """The next item to hand on (under the lock), _END when there are no more."""
+        while len(self._ready) > 1 and not self._keep(self._ready[0]):
+            self._ready.popleft()  # superseded by a newer line
+        if self._ready:
+            return self._ready.popleft()
+        if self._error is not None:
+            raise self._error
+        return _END
+
+    def _wake_waiters(self) -> None:
+        for loop, waiter in self._waiters:
+            with contextlib.suppress(RuntimeError):  # its loop is closed: nobody waits any more
+                loop.call_soon_threadsafe(_wake, waiter)
+        self._waiters.clear()
 
     def close(self) -> None:
         """Stop reading ahead; `items` is closed by its thread (at once if it has ended)."""

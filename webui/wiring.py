@@ -25,6 +25,21 @@ def by_name(fn: Callable[..., Any], components: Components) -> Callable[..., Any
             return {components[name]: value for name, value in result.items()}
         return result
 
+    if inspect.isasyncgenfunction(fn) or inspect.isasyncgenfunction(
+        getattr(fn, "__wrapped__", None)
+    ):
+
+        @functools.wraps(fn)
+        async def async_generator(*args: Any, **kwargs: Any) -> Any:
+            inner = fn(*args, **kwargs)
+            try:
+                async for item in inner:
+                    yield convert(item)
+            finally:
+                await inner.aclose()  # Stop: the handler's own finally must run now
+
+        return async_generator
+
     if inspect.isgeneratorfunction(fn) or inspect.isgeneratorfunction(
         getattr(fn, "__wrapped__", None)
     ):
@@ -61,7 +76,17 @@ def with_form_signature(fn: Callable[..., Any], names: Iterable[str]) -> Callabl
         p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in plain + request_params
     ]
 
-    if inspect.isgeneratorfunction(fn):
+    if inspect.isasyncgenfunction(fn):
+
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            inner = fn(*args, **kwargs)
+            try:
+                async for item in inner:
+                    yield item
+            finally:
+                await inner.aclose()
+
+    elif inspect.isgeneratorfunction(fn):
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             yield from fn(*args, **kwargs)

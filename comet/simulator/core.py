@@ -70,6 +70,7 @@ class Simulator:
         durations: Mapping[str, Range] | None = None,
         rng_seed: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        draw_ahead: bool = False,
     ) -> None:
         if host == "localhost":
             host = "127.0.0.1"
@@ -84,6 +85,9 @@ class Simulator:
         self.image_size = max(16, int(image_size))
         self.url_ttl = url_ttl
         self.clock = clock
+        # Draw a prediction's images halfway through its run (real seconds), as a real service
+        # has them ready when it completes, instead of when they are first downloaded.
+        self.draw_ahead = draw_ahead
         self.received: list[RecordedRequest] = []
         self.predictions: dict[str, SimPrediction] = {}
         self.errors: list[str] = []  # internal errors answered with a 500; tests expect none
@@ -252,7 +256,31 @@ class Simulator:
                 record.fail_error, record.fail_status = failure
             self.predictions[record.id] = record
             self._created.append(data)
-            return record.to_json(self.base_url, now, fresh=True)
+            answer = record.to_json(self.base_url, now, fresh=True)
+        if self.draw_ahead and failure is None:
+            timer = threading.Timer(duration / 2, self._draw_all, args=(record,))
+            timer.daemon = True
+            timer.start()
+        return answer
+
+    def _draw_all(self, record: SimPrediction) -> None:
+        for index in range(record.image_count):
+            data = self._render(record, index)
+            with self._lock:
+                record.images.setdefault(index, data)
+
+    @staticmethod
+    def _render(record: SimPrediction, index: int) -> bytes:
+        return render_image(
+            model=record.model,
+            prompt=str(record.input.get("prompt", "")),
+            seed=record.seed,
+            index=index,
+            size=record.size,
+            output_format=record.output_format,
+            quality=record.quality,
+            input_images=record.input_images,
+        )
 
     def _draw_duration(self, spec: ModelSpec) -> float:
         """Seconds this prediction runs: a draw from durations, else typical_seconds; scaled."""
@@ -285,16 +313,7 @@ class Simulator:
             cached = record.images.get(index)
         if cached is not None:
             return "ok", cached
-        data = render_image(  # outside the lock: drawing takes a few milliseconds
-            model=record.model,
-            prompt=str(record.input.get("prompt", "")),
-            seed=record.seed,
-            index=index,
-            size=record.size,
-            output_format=record.output_format,
-            quality=record.quality,
-            input_images=record.input_images,
-        )
+        data = self._render(record, index)  # outside the lock: drawing takes a few milliseconds
         with self._lock:
             return "ok", record.images.setdefault(index, data)
 
