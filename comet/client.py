@@ -19,7 +19,7 @@ from urllib3.util.retry import Retry
 
 from . import _constants as C
 from ._redact import Redactor, register_secret
-from ._transport import never_connected, reason
+from ._transport import never_connected, read_environment_once, reason
 from .durations import DurationMemory, parse_timestamp, prediction_seconds
 from .errors import (
     APIStatusError,
@@ -132,6 +132,7 @@ class CometClient:
         adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
+        read_environment_once(self._session, self.base_url)
         self._session.headers.update(
             {
                 "Authorization": f"Bearer {key}",

@@ -264,3 +264,27 @@ def test_start_job_records_history_before_polling(tmp_path, client_for):
         history.close()
     assert final.stage == "saved" and final.files
     assert entry.status == "succeeded" and entry.files
+
+
+# -- the environment's proxy settings, read once per client ------------------------------------
+
+
+def test_a_proxy_from_the_environment_carries_every_request(simulator, monkeypatch):
+    # The simulator stands in for the proxy: a proxied request names its real target in full.
+    monkeypatch.setenv("HTTP_PROXY", simulator.base_url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with CometClient(api_key="k", base_url="http://api.example.invalid") as client:
+        for _ in range(2):  # the second request too: read once, kept
+            client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    paths = [r.path for r in simulator.received]
+    assert len(paths) == 2
+    assert all(p.startswith("http://api.example.invalid/replicate/v1/") for p in paths)
+
+
+def test_no_proxy_for_the_api_host_goes_direct(simulator, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with CometClient(api_key="k", base_url=simulator.base_url) as client:
+        created = client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert created.id in simulator.predictions
