@@ -114,6 +114,9 @@ def connect(tmp_path):
         client.close()
 
 
+PORT_ATTEMPTS = 5
+
+
 @pytest.fixture
 def launch_app(tmp_path):
     """Build and launch the app on a free loopback port; returns (app, url). Closed after."""
@@ -125,9 +128,16 @@ def launch_app(tmp_path):
     def launch(settings=None, *, demo_base_url=None):
         settings = settings or AppSettings(output_dir=tmp_path / "outputs")
         app = build_app(settings, demo_base_url=demo_base_url)
-        port = free_port()
-        app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port)
         launched.append(app)
+        for attempt in range(PORT_ATTEMPTS):
+            # Another process may take the free port before Gradio binds it: take another.
+            port = free_port()
+            try:
+                app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port)
+                break
+            except OSError:
+                if attempt == PORT_ATTEMPTS - 1:
+                    raise
         return app, f"http://127.0.0.1:{port}/"
 
     yield launch
