@@ -66,8 +66,9 @@ def launch_options(settings: AppSettings) -> dict[str, Any]:
         "share": False,
         "ssr_mode": False,
         "max_file_size": "10mb",
-        # Gradio's queue runs at most max_threads events at once (default 40), and every
-        # waiting run holds one thread: room for each run the app allows, plus the rest.
+        # Gradio runs at most max_threads sync events at once (default 40), and a waiting
+        # Resume or Compare holds one thread (Generate waits on the event loop): room for
+        # each run the app allows, plus the rest.
         "max_threads": settings.concurrency + APP_SPARE_THREADS,
         "css": APP_CSS,
         "head": SHORTCUTS_HEAD + LANGUAGE_HEAD,
