@@ -207,7 +207,6 @@ def test_stop_says_when_it_cannot_know_yet_whether_the_request_arrived(app, monk
 
 
 def test_closing_the_app_ends_the_background_follower_of_a_stopped_run(tmp_path, caplog):
-    caplog.set_level("INFO", logger="webui.services")
     clock = FakeClock()  # the simulated run never ends on its own here
     with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
         built = build_app(
@@ -219,16 +218,19 @@ def test_closing_the_app_ends_the_background_follower_of_a_stopped_run(tmp_path,
         prediction_id = next(run)["run_state"]["id"]
         run.close()  # Stop: a background follower keeps waiting for it
         name = f"follow-{prediction_id}"
+        # Listed as soon as it is starting: wait until it runs (a starting thread is not alive).
         follower = wait_for(
-            lambda: next((t for t in threading.enumerate() if t.name == name), None),
+            lambda: next(
+                (t for t in threading.enumerate() if t.name == name and t.is_alive()), None
+            ),
             "the background follower",
         )
-        assert follower.is_alive()  # still waiting for the prediction when the app closes
-        built.close()
-        wait_for(lambda: not follower.is_alive(), "the follower to end with the app")
-    said = [r for r in caplog.records if r.name == "webui.services"]
-    assert all(r.levelname == "INFO" for r in said)  # told to stop, not failing
-    assert all("app was closed" in r.getMessage() for r in said)
+        with caplog.at_level("INFO", logger="webui.services"):
+            built.close()
+            wait_for(lambda: not follower.is_alive(), "the follower to end with the app")
+    ended = [r for r in caplog.records if r.name == "webui.services"]
+    assert [r.levelname for r in ended] == ["INFO"]  # told to stop, not failing
+    assert "app was closed" in ended[0].getMessage()
 
 
 def _try_acquire(app, request):
