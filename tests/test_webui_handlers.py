@@ -6,6 +6,7 @@ The app is built (Blocks, not launched) against a simulator on 127.0.0.1; each h
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import zipfile
@@ -113,73 +114,64 @@ def test_stop_holds_the_visitors_slot_until_the_prediction_ends_and_its_images_a
             built.close()
 
 
-def test_the_prediction_is_created_while_submitting_is_still_on_its_way_to_the_page(tmp_path):
-    clock = FakeClock()  # the simulated run does not end on its own
+@contextlib.contextmanager
+def _held_app(tmp_path: Path):
+    """The app on a simulator whose runs end only when the test moves its clock on."""
+    clock = FakeClock()
     with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
         built = build_app(
             AppSettings(output_dir=tmp_path / "out", poll_interval=0.02),
             demo_base_url=sim.base_url,
         )
         try:
-            run = drive(built.generate_handlers.generate("a boat", SCHNELL, request=visitor()))
-            first = next(run)  # Submitting…: Gradio asks for more only once it reached the page
-            assert first["status"] == "Submitting…"
-            wait_for(lambda: sim.predictions, "the create, with the generator held at Submitting")
-            [prediction_id] = sim.predictions
-            assert next(run)["run_state"]["id"] == prediction_id
-            run.close()
+            yield sim, built, clock
         finally:
             built.close()
+
+
+def test_the_prediction_is_created_while_submitting_is_still_on_its_way_to_the_page(tmp_path):
+    with _held_app(tmp_path) as (sim, built, clock):
+        run = drive(built.generate_handlers.generate("a boat", SCHNELL, request=visitor()))
+        first = next(run)  # Submitting…: Gradio asks for more only once it reached the page
+        assert first["status"] == "Submitting…"
+        wait_for(lambda: sim.predictions, "the create, with the generator held at Submitting")
+        [prediction_id] = sim.predictions
+        assert next(run)["run_state"]["id"] == prediction_id
+        run.close()
 
 
 def test_the_run_polls_and_saves_while_its_status_lines_wait_for_the_page(tmp_path):
-    clock = FakeClock()
-    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
-        built = build_app(
-            AppSettings(output_dir=tmp_path / "out", poll_interval=0.02),
-            demo_base_url=sim.base_url,
+    with _held_app(tmp_path) as (sim, built, clock):
+        run = drive(built.generate_handlers.generate("a boat", SCHNELL, request=visitor()))
+        next(run)  # Submitting…; the page has not asked for anything since
+        [prediction_id] = wait_for(lambda: list(sim.predictions), "the create")
+        clock.advance(60)  # done on the server
+        entry = wait_for(
+            lambda: (e := built.services.history.get(prediction_id)) and e.files and e,
+            "the run to see it done and save its images, with nobody asking",
         )
-        try:
-            run = drive(built.generate_handlers.generate("a boat", SCHNELL, request=visitor()))
-            next(run)  # Submitting…; the page has not asked for anything since
-            [prediction_id] = wait_for(lambda: list(sim.predictions), "the create")
-            clock.advance(60)  # done on the server
-            entry = wait_for(
-                lambda: (e := built.services.history.get(prediction_id)) and e.files and e,
-                "the run to see it done and save its images, with nobody asking",
-            )
-            rest = list(run)
-            assert "Succeeded" in rest[-1]["status"]
-            assert rest[-1]["gallery"] == built.services.shown(entry.files)
-            progress = [u for u in rest if "gallery" not in u]
-            assert len(progress) <= 1  # lines the page never asked for: the newest only
-        finally:
-            built.close()
+        rest = list(run)
+        assert "Succeeded" in rest[-1]["status"]
+        assert rest[-1]["gallery"] == built.services.shown(entry.files)
+        progress = [u for u in rest if "gallery" not in u]
+        assert len(progress) <= 1  # lines the page never asked for: the newest only
 
 
 def test_stop_during_submitting_says_which_prediction_was_created_and_keeps_it(tmp_path):
-    clock = FakeClock()
-    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
-        built = build_app(
-            AppSettings(output_dir=tmp_path / "out", poll_interval=0.02),
-            demo_base_url=sim.base_url,
+    with _held_app(tmp_path) as (sim, built, clock):
+        run = drive(built.generate_handlers.generate("a boat", SCHNELL, request=visitor()))
+        run_state = next(run)["run_state"]  # all the page knows: Submitting…, no id
+        run.close()  # Stop, while the create is in flight or just done
+        stopped = built.generate_handlers.stop(run_state)
+        [prediction_id] = sim.predictions
+        assert "Stopped waiting" in stopped["status"] and prediction_id in stopped["status"]
+        assert "nothing was sent" not in stopped["status"]
+        clock.advance(60)
+        entry = wait_for(
+            lambda: (e := built.services.history.get(prediction_id)) and e.files and e,
+            "the background follower to save the stopped run's images",
         )
-        try:
-            run = drive(built.generate_handlers.generate("a boat", SCHNELL, request=visitor()))
-            run_state = next(run)["run_state"]  # all the page knows: Submitting…, no id
-            run.close()  # Stop, while the create is in flight or just done
-            stopped = built.generate_handlers.stop(run_state)
-            [prediction_id] = sim.predictions
-            assert "Stopped waiting" in stopped["status"] and prediction_id in stopped["status"]
-            assert "nothing was sent" not in stopped["status"]
-            clock.advance(60)
-            entry = wait_for(
-                lambda: (e := built.services.history.get(prediction_id)) and e.files and e,
-                "the background follower to save the stopped run's images",
-            )
-            assert entry.status == "succeeded"
-        finally:
-            built.close()
+        assert entry.status == "succeeded"
 
 
 def test_stop_before_anything_was_created_says_nothing_was_sent(app, simulator):

@@ -214,39 +214,6 @@ class GenerateHandlers:
         goes on in a thread of its own (webui/read_ahead.py); this handler only hands its lines
         to the page, waiting on the event loop rather than in one of Gradio's worker threads.
         """
-        run = self._start_run(
-            prompt,
-            model,
-            seed,
-            randomize_seed,
-            extra_input,
-            fields,
-            visitor_key,
-            typed_key,
-            request,
-        )
-        lines = aiter(run.views)
-        try:
-            yield run.first
-            async for view in lines:
-                yield run.update(view)
-        finally:
-            run.views.close()
-            await lines.aclose()
-
-    def _start_run(
-        self,
-        prompt: str,
-        model: str,
-        seed: Any,
-        randomize_seed: bool,
-        extra_input: str,
-        fields: dict[str, Any],
-        visitor_key: str | None,
-        typed_key: str | None,
-        request: gr.Request | None,
-    ) -> "_Run":
-        """Start the run (its own thread creates the prediction at once); what to show first."""
         lang = language(request)
         model = (model or DEFAULT_MODEL).strip()
         form = {
@@ -273,7 +240,15 @@ class GenerateHandlers:
         shape = shape_of(model, fields, model_key(spec)) if spec else shape_of(model, {}, "")
         caption = text("gen.placeholder_caption", lang)
         waiting = [(waiting_image(*shape, words=caption.lower(), lang=lang), caption)]
-        return _Run(self.services, ticket, started, text("gen.submitting", lang), waiting)
+        run = _Run(self.services, ticket, started, text("gen.submitting", lang), waiting)
+        lines = aiter(run.views)
+        try:
+            yield run.first
+            async for view in lines:
+                yield run.update(view)
+        finally:
+            run.views.close()
+            await lines.aclose()
 
     def _job(
         self,
