@@ -37,10 +37,12 @@ TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled"})
 # The poll schedule (comet/polling.py explains it) and the durations it learns from
 # (comet/durations.py).
 POLL_SPARSE_FACTOR = 4.0  # while completion is unlikely: up to 4 × poll_interval apart
+POLL_SPARSE_SLACK = 0.1  # (or 10 % more than that, rather than one more poll)
 POLL_WINDOW_FACTOR = 0.7  # where completion becomes likely: 0.7 × poll_interval apart…
 POLL_DENSE_FACTOR = 0.3  # …closing to 0.3 × poll_interval as the window runs out
 POLL_OVERDUE_SLOWDOWN = 0.1  # once overdue, the gap grows by 0.1 s per second overdue
 POLL_MIN_GAP = 0.05  # a narrow window scales the gaps down, never below this
+STEADY_MIN_SAMPLES = 3  # this many alike durations: the first poll waits for the longest
 CATALOGUE_WINDOW = (0.5, 2.0)  # nothing learned: completion expected in 0.5× to 2× typical
 DURATION_OUTLIER = 3.0  # a duration over 3× the median is a queue, not the model: left out
 DURATION_SAMPLES = 20  # recent durations that shape an estimate

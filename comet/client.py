@@ -53,8 +53,21 @@ class _Created:
     """What a client remembers of a prediction it created, to time and learn from its wait."""
 
     sent: float  # the client's clock when the create request was sent
+    answered: float  # … and when its answer had arrived
     model: str
     input: dict[str, Any]
+
+    @property
+    def born(self) -> float:
+        """Where this client counts the run's time from: when the create's answer arrived.
+
+        The server stamped created_at somewhere between the sending and the answer. Counted
+        from the answer, no poll comes before a run of the expected length can have ended,
+        and none is late by more than the create's round trip; counted from the sending, a
+        create slowed on its way (a busy server) made every poll early by that much, and a
+        poll early by a hair costs a whole gap and a request.
+        """
+        return self.answered
 
 
 def _catalogue_validator(model: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +212,8 @@ class CometClient:
                     self._pause(wait)
                     continue
                 prediction = self._parse_prediction(body)
-                self._remember_created(prediction.id, _Created(sent, model, values))
+                created = _Created(sent, self._clock(), model, values)
+                self._remember_created(prediction.id, created)
                 return prediction
             raise AssertionError("unreachable")  # pragma: no cover
 
@@ -284,7 +298,7 @@ class CometClient:
         born: float | None = None
         next_at = now  # a prediction this client did not just create is polled at once
         if created is not None:
-            born = created.sent
+            born = created.born
             schedule = self._schedule(created.model, created.input, expected_seconds)
             next_at = born + schedule.next_poll(now - born)
         failures = 0
@@ -351,7 +365,7 @@ class CometClient:
             return
         seconds = prediction_seconds(prediction)
         if seconds is None and created is not None:
-            seconds = self._clock() - created.sent  # our own observation: a little late
+            seconds = self._clock() - created.born  # our own observation: a little late
         model = created.model if created is not None else prediction.model
         values = created.input if created is not None else prediction.input
         if seconds is not None and model:

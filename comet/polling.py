@@ -26,6 +26,9 @@ class Expectation:
     high: float
     typical: float | None
     source: Source
+    shortest: float | None = None  # the durations learned (outliers left out), if any
+    longest: float | None = None
+    samples: int = 0
 
     @classmethod
     def from_samples(cls, samples: Iterable[float], source: Source = "learned") -> Expectation:
@@ -38,7 +41,7 @@ class Expectation:
             values = [v for v in values if v <= C.DURATION_OUTLIER * median]
         low, high = values[0], values[-1]
         margin = max(high - low, median) / (len(values) + 1)
-        return cls(max(0.0, low - margin), high + margin, median, source)
+        return cls(max(0.0, low - margin), high + margin, median, source, low, high, len(values))
 
     @classmethod
     def from_typical(cls, seconds: float, source: Source = "catalogue") -> Expectation:
@@ -69,9 +72,10 @@ class PollSchedule:
       - nothing (an unknown model): [0, 0]: one poll at w, then the run counts as overdue.
 
     Then, for a prediction the client has just created (there is no poll right after the
-    create):
-      1. Before the window, completion is unlikely: polls are spread evenly, at most s apart,
-         so that one lands at low + w (for a 1–3 s model that is the first poll, at ~1.3 s).
+    create; its time counts from the create's answer, see comet.client):
+      1. Before the window, completion is unlikely: polls are spread evenly, at most s apart
+         (or up to 1.1·s, rather than one more poll), so that one lands at low + w (for a
+         1–3 s model that is the first poll, at ~1.3 s).
       2. Within the window, the gap is w·√((high − t) / (high − low)), never under d. The
          longer a run has gone on inside its window, the likelier it is to finish in the next
          moment, so polls close in; the square root is the classic spacing for inspections
@@ -80,7 +84,10 @@ class PollSchedule:
       3. After high, the run is overdue: the gap is d + 0.1·(seconds overdue), up to s.
     A window narrower than 2·w (durations learned from a steady model) scales w and d down
     to half and a third of its width (never under 0.05 s), so the first poll lands in its
-    middle and the next ones inside it, not after it.
+    middle and the next ones inside it, not after it. When at least 3 durations were learned
+    and they all lie within one dense gap d of each other, the first poll lands at the
+    longest of them instead (if that is later): in the middle it would miss about half the
+    runs by a hair and cost each a whole gap, while at the longest n of n + 1 runs are done.
     A prediction the client did not create (resumed by id) is polled at once, then the same.
     Each gap counts from when the previous poll was sent, so slow answers do not add up.
 
@@ -115,15 +122,22 @@ class PollSchedule:
         if width > 0:  # an empty window ([0, 0]: unknown) keeps the plain gaps
             window = min(window, max(C.POLL_MIN_GAP, width / 2))
             dense = min(dense, max(C.POLL_MIN_GAP, width / 3))
-        first = low + window
+        first = max(low + window, self._steady_longest(dense))
         if elapsed < first - 1e-9:
             ahead = first - elapsed
-            return elapsed + ahead / math.ceil(ahead / self.sparse - 1e-9)
+            return elapsed + ahead / math.ceil(ahead / self.sparse - C.POLL_SPARSE_SLACK)
         if elapsed < high:
             left = (high - elapsed) / width
             return elapsed + max(dense, window * math.sqrt(left))
         overdue = elapsed - high
         return elapsed + min(self.sparse, self.dense + C.POLL_OVERDUE_SLOWDOWN * overdue)
+
+    def _steady_longest(self, dense: float) -> float:
+        """The longest duration learned, when the learned ones lie within one dense gap; else 0."""
+        e = self.expectation
+        if e.samples < C.STEADY_MIN_SAMPLES or e.shortest is None or e.longest is None:
+            return 0.0
+        return e.longest if e.longest - e.shortest <= dense + 1e-9 else 0.0
 
     def times(self, until: float, start: float = 0.0) -> list[float]:
         """Every poll time after start up to until, as the schedule alone would place them."""

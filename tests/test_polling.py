@@ -27,9 +27,10 @@ T0 = 1_790_000_000.0  # the fake server's wall clock at creation
 class FakeAPI:
     """The two routes on the fake clock: a prediction that takes `duration` seconds."""
 
-    def __init__(self, clock, duration, *, model=SCHNELL, faults=()):
+    def __init__(self, clock, duration, *, model=SCHNELL, faults=(), create_delays=(0.0, 0.0)):
         self.clock = clock
         self.duration = duration
+        self.create_delays = create_delays  # seconds on the way in, and back out
         self.model = model
         self.faults = list(faults)  # (status, headers) answered to the next polls, in order
         self.created = None
@@ -57,7 +58,10 @@ class FakeAPI:
         return body
 
     def _create(self, request):
+        on_the_way, back = self.create_delays
+        self.clock.advance(on_the_way)
         self.created = self.clock.now
+        self.clock.advance(back)
         return 201, {}, json.dumps(self._body("starting"))
 
     def _get(self, request):
@@ -124,7 +128,7 @@ def test_schedule_polls_densely_near_the_expected_completion_and_sparsely_before
     inside = _gaps([t for t in times if low <= t <= high])
     assert len(before) >= 3 and len(inside) >= 5
     assert min(before) > 4 * max(inside)  # sparse far from completion, dense near it
-    assert max(before) <= schedule.sparse + 1e-9
+    assert max(before) <= 1.1 * schedule.sparse + 1e-9
     assert sum(1 for t in times if t < low) <= 5  # about one poll every 2 s for 8 s
     assert sum(1 for t in times if low <= t <= high) >= 2 * sum(1 for t in times if t < low)
 
@@ -148,6 +152,23 @@ def test_a_steady_models_narrow_window_is_polled_inside_not_after():
     after_typical = [t for t in times if t >= 2.0]
     assert after_typical[0] - 2.0 <= 0.1  # completion at 2 s is seen within 0.1 s
     assert min(_gaps(times)) >= 0.05 - 1e-9
+
+
+def test_a_steady_model_is_first_polled_at_the_longest_duration_learned():
+    alike = [2.000, 2.002, 2.004] * 7  # a spread well under one dense gap
+
+    def first_in_window(schedule):
+        return next(t for t in schedule.times(until=4) if t >= schedule.expectation.low)
+
+    steady = PollSchedule(Expectation.from_samples(alike), poll_interval=0.5)
+    assert first_in_window(steady) == pytest.approx(2.004)  # the middle (2.002) misses a third
+    spread = PollSchedule(Expectation.from_samples([1.8, 2.0, 2.2] * 7), poll_interval=0.5)
+    e = spread.expectation
+    assert first_in_window(spread) == pytest.approx(e.low + (e.high - e.low) / 2)
+    two = PollSchedule(Expectation.from_samples([2.0, 2.004]), poll_interval=0.5)
+    assert first_in_window(two) < 2.0  # two runs say little: the window's own first poll
+    given = PollSchedule(Expectation.from_samples([2.0], source="given"), poll_interval=0.5)
+    assert first_in_window(given) < 1.5
 
 
 def test_an_unknown_duration_counts_as_overdue_from_the_start():
@@ -183,6 +204,17 @@ def test_run_does_not_poll_right_after_create_and_polls_most_near_completion(mak
     near = [t for t in offsets if 7.0 <= t <= 10.0]
     assert len(near) >= 2 * len(early)
     assert offsets[-1] - 10.0 < 0.375 + 1e-9  # seen within one window gap of completion
+
+
+@responses.activate
+def test_polls_count_from_the_answer_of_a_slow_create(make_client, clock):
+    # The server stamps created_at 0.3 s after the create was sent, and the answer takes 0.1 s
+    # more: counted from the sending, the first poll would come 0.3 s early and miss.
+    api = FakeAPI(clock, duration=2.0, create_delays=(0.3, 0.1))
+    client = make_client()
+    client.durations.seed(SCHNELL, [2.0] * 20)
+    client.run(SCHNELL, {"prompt": "x"})
+    assert api.poll_offsets == [pytest.approx(2.1)]  # one poll, late by the answer's way back
 
 
 @responses.activate
