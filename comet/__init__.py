@@ -1,5 +1,6 @@
 """A small client for CometAPI's Replicate-compatible FLUX prediction API."""
 
+from ._transport import Transport
 from .client import CometClient
 from .errors import (
     AuthenticationError,
@@ -17,6 +18,7 @@ from .prediction import Prediction
 
 __all__ = [
     "CometClient",
+    "Transport",
     "Prediction",
     "CometError",
     "AuthenticationError",

@@ -17,6 +17,7 @@ SLEEP_STEP = 0.1  # sleep in short steps so a closed generator stops promptly
 # Retries.
 CREATE_MAX_TRIES = 3  # only for 429 or a connection that never reached the server
 CONNECT_RETRIES = 2
+TRANSPORT_POOL_SIZE = 16  # connections kept per host (an app's shared one: its concurrency)
 BACKOFF_BASE = 0.5
 BACKOFF_MAX = 8.0
 RETRY_AFTER_MAX = 60.0

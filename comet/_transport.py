@@ -1,27 +1,76 @@
-"""The client's transport: its environment settings, and what a failed connection means."""
+"""The client's transport: kept connections to one host, its environment settings, and what a
+failed connection means."""
 
 from __future__ import annotations
 
-import requests
+import threading
 
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from . import _constants as C
 from ._redact import Redactor
 from .errors import snippet
 
-__all__ = ["never_connected", "read_environment_once", "reason"]
+__all__ = ["Transport", "never_connected", "reason"]
 
 
-def read_environment_once(session: requests.Session, url: str) -> None:
-    """Give a session, once, what requests would read from the environment on every request.
+class Transport:
+    """Kept-alive connections to one API host, for any number of clients (and keys).
 
-    requests looks up the proxy variables (HTTPS_PROXY, NO_PROXY, ...) and the CA bundle
-    (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) for each request, scanning the whole environment each
-    time (≈ 0.15 ms of CPU a request here, paid by every poll of every waiting run). A client
-    talks to one host, so the settings read once for its base URL are the same ones.
+    A client of its own opens a new connection (a TCP and a TLS handshake: one to three round
+    trips before the create is even sent) and drops it when it closes. An app making one
+    client per run shares one Transport per base URL instead, so a run's create goes out on a
+    connection that is already open. Each request still carries its own client's key; the
+    connections carry no state of their own (no cookies: those stay in each client's session).
     """
-    settings = session.merge_environment_settings(url, {}, None, None, None)
-    session.trust_env = False
-    session.proxies.update(settings["proxies"])
-    session.verify = settings["verify"]
+
+    def __init__(self, base_url: str, *, pool_size: int = C.TRANSPORT_POOL_SIZE) -> None:
+        # urllib3 retries only connections that were never established: safe even for POST.
+        retry = Retry(
+            total=None,
+            connect=C.CONNECT_RETRIES,
+            read=False,  # re-raise read errors as they are: never resend a request that arrived
+            redirect=0,
+            status=0,
+            other=0,
+            backoff_factor=0.2,
+            raise_on_status=False,
+        )
+        self.adapter = HTTPAdapter(max_retries=retry, pool_maxsize=pool_size)
+        self._environment: dict | None = None
+        self.base_url = base_url.rstrip("/")
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Transport({self.base_url!r})"
+
+    def session(self) -> requests.Session:
+        """A new session (headers, cookies) sending through these connections.
+
+        requests would look up the proxy variables (HTTPS_PROXY, NO_PROXY, ...) and the CA
+        bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) for each request, scanning the whole
+        environment each time (≈ 0.15 ms of CPU, paid by every poll of every waiting run).
+        One host has one answer: it is read once, with the first session.
+        """
+        session = requests.Session()
+        session.mount("http://", self.adapter)
+        session.mount("https://", self.adapter)
+        with self._lock:
+            if self._environment is None:
+                self._environment = session.merge_environment_settings(
+                    self.base_url, {}, None, None, None
+                )
+            environment = self._environment
+        session.trust_env = False
+        session.proxies.update(environment["proxies"])
+        session.verify = environment["verify"]
+        return session
+
+    def close(self) -> None:
+        """Close the kept connections (a request after this opens a new one)."""
+        self.adapter.close()
 
 
 def never_connected(exc: requests.exceptions.ConnectionError) -> bool:

@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from . import _constants as C
 from ._redact import Redactor, register_secret
-from ._transport import never_connected, read_environment_once, reason
+from ._transport import Transport, never_connected, reason
 from .durations import DurationMemory, parse_timestamp, prediction_seconds
 from .errors import (
     APIStatusError,
@@ -80,7 +78,12 @@ def _catalogue_validator(model: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 class CometClient:
-    """Talks to CometAPI's Replicate-compatible prediction routes."""
+    """Talks to CometAPI's Replicate-compatible prediction routes.
+
+    Clients made one after another (an app: one per run, each with its visitor's key) can
+    share a Transport for their base URL, so that a run's create goes out on a connection
+    that is already open instead of opening one (TCP and TLS) first.
+    """
 
     def __init__(
         self,
@@ -97,6 +100,7 @@ class CometClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        transport: Transport | None = None,
     ) -> None:
         key = (read_api_key() if api_key is None else api_key or "").strip()
         if not key:
@@ -130,22 +134,12 @@ class CometClient:
         self._wall_clock = wall_clock
         self._created: OrderedDict[str, _Created] = OrderedDict()
         self._created_lock = threading.Lock()
-        self._session = requests.Session()
-        # urllib3 retries only connections that were never established: safe even for POST.
-        retry = Retry(
-            total=None,
-            connect=C.CONNECT_RETRIES,
-            read=False,  # re-raise read errors as they are: never resend a request that arrived
-            redirect=0,
-            status=0,
-            other=0,
-            backoff_factor=0.2,
-            raise_on_status=False,
-        )
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
-        read_environment_once(self._session, self.base_url)
+        # A transport of its own unless given a shared one (an app: one per base URL).
+        if transport is not None and transport.base_url != self.base_url:
+            raise InvalidInputError("transport is for another base URL than this client's")
+        self._own_transport = transport is None
+        self._transport = transport or Transport(self.base_url)
+        self._session = self._transport.session()
         self._session.headers.update(
             {
                 "Authorization": f"Bearer {key}",
@@ -177,7 +171,9 @@ class CometClient:
         return f"CometClient(base_url={self.base_url!r}, api_key='***')"
 
     def close(self) -> None:
-        self._session.close()
+        """Close this client's connections; a shared transport's stay open for its other users."""
+        if self._own_transport:
+            self._transport.close()
 
     def __enter__(self) -> CometClient:
         return self

@@ -9,7 +9,7 @@ import time
 import pytest
 from PIL import Image
 
-from comet import CometClient
+from comet import CometClient, Transport
 from comet.errors import (
     AuthenticationError,
     CometTimeout,
@@ -288,3 +288,38 @@ def test_no_proxy_for_the_api_host_goes_direct(simulator, monkeypatch):
     with CometClient(api_key="k", base_url=simulator.base_url) as client:
         created = client.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
     assert created.id in simulator.predictions
+
+
+# -- a transport shared by many clients ----------------------------------------------------------
+
+
+def test_clients_sharing_a_transport_reuse_one_connection_each_with_its_own_key(simulator):
+    """An app makes a client per run: with one Transport, every run's requests go out on the
+    connection the previous run left open, and each still carries its own visitor's key."""
+    transport = Transport(simulator.base_url)
+    keys = ["sk-visitor-one-1234", "sk-visitor-two-5678", "sk-visitor-one-1234"]
+    for key in keys:
+        with CometClient(api_key=key, base_url=simulator.base_url, transport=transport) as c:
+            done = c.run("black-forest-labs/flux-schnell", {"prompt": "x"})
+    received = simulator.received
+    assert len({r.connection for r in received}) == 1  # one TCP connection for all three runs
+    creates = [r for r in received if r.method == "POST"]
+    assert [r.headers["Authorization"] for r in creates] == [f"Bearer {k}" for k in keys]
+    assert "sk-visitor" not in repr(transport)
+    transport.close()
+    with CometClient(api_key="k", base_url=simulator.base_url, transport=transport) as c:
+        c.get_prediction(done.id)
+    assert simulator.received[-1].connection != received[0].connection  # closed: a new one
+
+
+def test_clients_of_their_own_open_a_connection_each(simulator):
+    for _ in range(2):
+        with CometClient(api_key="k", base_url=simulator.base_url) as c:
+            c.create_prediction("black-forest-labs/flux-schnell", {"prompt": "x"})
+    assert len({r.connection for r in simulator.received}) == 2
+
+
+def test_a_transport_serves_only_its_own_base_url(simulator):
+    transport = Transport("http://127.0.0.1:9")
+    with pytest.raises(InvalidInputError, match="another base URL"):
+        CometClient(api_key="k", base_url=simulator.base_url, transport=transport)

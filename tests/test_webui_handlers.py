@@ -264,6 +264,24 @@ def test_a_key_typed_in_the_box_is_used_without_pressing_use_this_key(tmp_path, 
     assert create.headers["Authorization"] == "Bearer sk-typed-123456"
 
 
+def test_runs_of_different_visitors_share_the_apps_open_connection(tmp_path, simulator):
+    """Each run has a client of its own (its visitor's key) on the app's one kept connection:
+    a run's create does not wait for a TCP (and, on the real API, TLS) handshake."""
+    settings = AppSettings(
+        output_dir=tmp_path / "o", base_url=simulator.base_url, poll_interval=0.02
+    )
+    app = build_app(settings, demo_base_url="http://127.0.0.1:9")
+    try:
+        for key in ("sk-typed-one-123456", "sk-typed-two-123456"):
+            assert "Succeeded" in run_generate(app, typed_key=key)[-1]["status"]
+    finally:
+        app.close()
+    api_calls = [r for r in simulator.received if "/predictions" in r.path]
+    assert len({r.connection for r in api_calls}) == 1
+    creates = [r.headers["Authorization"] for r in api_calls if r.method == "POST"]
+    assert creates == ["Bearer sk-typed-one-123456", "Bearer sk-typed-two-123456"]
+
+
 def test_a_typed_key_that_cannot_be_a_key_is_refused_without_echoing_it(app, simulator):
     updates = run_generate(app, typed_key="sk-with a space")
     assert "not a CometAPI key" in updates[-1]["status"]

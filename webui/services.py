@@ -18,7 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from comet import CometClient
+from comet import CometClient, Transport
 from comet._redact import register_secret
 from comet.durations import DurationMemory, seed_from_history
 from comet.errors import CometError, InvalidInputError
@@ -76,6 +76,8 @@ class Services:
         self._closing = threading.Event()  # set by close(): every client's next wait ends it
         # How long each model takes, learned by every run's client and seeded from History.
         self.durations = DurationMemory()
+        # Kept connections per base URL, shared by every run's client (each sends its own key).
+        self._transports: dict[str, Transport] = {}
         # The owner's key is hidden in every message and log line of this process.
         register_secret(settings.owner_key)
 
@@ -102,6 +104,10 @@ class Services:
         self._closing.set()
         if "history" in self.__dict__:
             self.history.close()
+        with self._lock:
+            transports, self._transports = list(self._transports.values()), {}
+        for transport in transports:
+            transport.close()
 
     def _wait(self, seconds: float) -> None:
         """The clients' sleep: ends their waiting, with AppClosing, once the app closes."""
@@ -227,6 +233,7 @@ class Services:
         return CometClient(
             api_key=backend.key,
             base_url=backend.base_url,
+            transport=self._transport(backend.base_url),
             poll_interval=self.settings.poll_interval,
             timeout=self.settings.timeout,
             durations=self.durations,
@@ -235,6 +242,14 @@ class Services:
             # own check knows no extra JSON and would refuse the fields it adds.
             validator=None,
         )
+
+    def _transport(self, base_url: str) -> Transport:
+        key = base_url.rstrip("/")
+        with self._lock:
+            if key not in self._transports:
+                pool = self.settings.concurrency + 8  # every run at once, and followers
+                self._transports[key] = Transport(key, pool_size=pool)
+            return self._transports[key]
 
     def banner(self, visitor_key: str | None = None, lang: str = "en") -> str:
         """One line saying where runs go and who pays."""

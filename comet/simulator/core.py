@@ -35,6 +35,7 @@ class RecordedRequest:
     body: bytes
     json: Any | None
     time: float  # time.time() when the request line was read
+    connection: int = 0  # the client's port: requests on one kept-alive connection share it
 
 
 class Simulator:
@@ -216,14 +217,16 @@ class Simulator:
 
     # -- internals used by the HTTP handler ---------------------------------------------------
 
-    def _record(self, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
+    def _record(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, connection: int = 0
+    ) -> None:
         parsed = None
         if body:
             try:
                 parsed = json.loads(body.decode("utf-8"))
             except (UnicodeDecodeError, ValueError):
                 parsed = None
-        entry = RecordedRequest(method, path, headers, body, parsed, time.time())
+        entry = RecordedRequest(method, path, headers, body, parsed, time.time(), connection)
         with self._lock:
             self.received.append(entry)
 

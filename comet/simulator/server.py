@@ -227,7 +227,9 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         path = urllib.parse.urlsplit(self.path).path
-        sim._record(self.command, self.path, dict(self.headers.items()), body)
+        sim._record(
+            self.command, self.path, dict(self.headers.items()), body, self.client_address[1]
+        )
         route, match = self._route(path)
         fault = sim._faults.take(route) if route in FAULT_ROUTES else None
         try:
