@@ -1,11 +1,13 @@
-"""Gradio workarounds: API schemas shared per class, plain conversions run in place.
+"""Gradio workarounds: API schemas shared per class, plain conversions run in place, untouched
+outputs skipped, blocked paths resolved once.
 
-Both must leave Gradio's behaviour as it was; only the cost changes.
+Each must leave Gradio's behaviour as it was; only the cost changes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from pathlib import Path
 
 import gradio as gr
@@ -15,6 +17,7 @@ from gradio.components.base import Component
 from comet.settings import AppSettings
 from webui import gradio_tuning
 from webui.gradio_tuning import (
+    check_blocked_paths_once,
     run_plain_conversions_inline,
     share_api_schemas,
     skip_untouched_outputs,
@@ -208,3 +211,53 @@ def test_a_component_that_is_not_an_output_is_refused_as_before():
     returned = {outputs[0]: "a", outputs[3]: {}, stranger: "b"}
     with pytest.raises(ValueError, match="not specified as output"):
         asyncio.run(blocks.postprocess_data(fn, returned, SessionState(blocks)))
+
+
+# -- blocked paths --------------------------------------------------------------------------------
+
+
+def test_files_are_judged_against_blocked_paths_exactly_as_gradio_judges_them(tmp_path):
+    outputs, cache, elsewhere = tmp_path / "outputs", tmp_path / "cache", tmp_path / "elsewhere"
+    for folder in (outputs, cache, elsewhere, outputs / "private"):
+        folder.mkdir()
+    db = outputs / "history.sqlite3"
+    for file in (db, outputs / "history.sqlite3-backup", outputs / "a-0.webp", cache / "c.webp"):
+        file.write_bytes(b"x")
+    (elsewhere / "innocent.webp").symlink_to(db)  # a link to the database is the database
+    blocked = [str(db), str(outputs / "private"), str(tmp_path / "gone" / "x")]
+    cases = [
+        (db, blocked),
+        (Path(str(db).upper()), blocked),  # Gradio compares lowercased
+        (elsewhere / "innocent.webp", blocked),
+        (outputs / "private" / "p.webp", blocked),  # inside a blocked folder
+        (outputs / "history.sqlite3-backup", blocked),  # a name that only starts the same
+        (outputs / "a-0.webp", blocked),  # allowed
+        (cache / "c.webp", blocked),  # created
+        (tmp_path / "nowhere.webp", blocked),  # neither
+        (outputs / "a-0.webp", []),
+        (outputs / "a-0.webp", ["/"]),  # everything is inside the root
+    ]
+    allowed, created = [str(outputs)], [str(cache)]
+    for path, blocked_paths in cases:
+        ours = gradio_tuning._is_allowed_file(path, blocked_paths, allowed, created)
+        gradios = gradio_tuning._ORIGINAL_IS_ALLOWED_FILE(path, blocked_paths, allowed, created)
+        assert ours == gradios, path
+    verdicts = [gradio_tuning._is_allowed_file(p, b, allowed, created)[1] for p, b in cases]
+    assert verdicts == ["in_blocklist"] * 4 + ["allowed", "allowed", "created"] + [
+        "not_created_or_allowed",
+        "allowed",
+        "in_blocklist",
+    ]
+
+
+def test_gradio_checks_files_through_the_blocked_paths_check(monkeypatch):
+    import gradio.processing_utils
+    import gradio.route_utils
+    import gradio.utils
+
+    monkeypatch.setattr(gradio.utils, "is_allowed_file", gradio_tuning._ORIGINAL_IS_ALLOWED_FILE)
+    check_blocked_paths_once()
+    assert gradio.utils.is_allowed_file is gradio_tuning._is_allowed_file
+    # Both callers (caching a file shown, serving a file) look it up on gradio.utils.
+    for caller in (gradio.processing_utils._check_allowed, gradio.route_utils.file_fetch):
+        assert "utils.is_allowed_file(" in inspect.getsource(caller)

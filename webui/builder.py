@@ -22,6 +22,7 @@ from .generate_tab import (
     wire_generate_tab,
 )
 from .gradio_tuning import (
+    check_blocked_paths_once,
     run_plain_conversions_inline,
     share_api_schemas,
     skip_untouched_outputs,
@@ -76,6 +77,7 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
     share_api_schemas()
     run_plain_conversions_inline()
     skip_untouched_outputs()
+    check_blocked_paths_once()
     services = Services(settings, demo_base_url=demo_base_url)
     form = ModelForm()
     generate = GenerateHandlers(services, form)
