@@ -98,3 +98,33 @@ def test_a_ticket_settles_with_the_created_id_or_with_nothing():
     ended.ended()
     assert ended.wait(0) and ended.prediction_id is None
     assert copy.deepcopy({"ticket": ticket})["ticket"] is ticket  # one run, one ticket
+
+
+def _thread_of(seen: list[threading.Thread], gate: threading.Event | None = None) -> Iterator[int]:
+    seen.append(threading.current_thread())
+    if gate is not None:
+        gate.wait(10)
+    yield 1
+
+
+def test_a_finished_runs_thread_is_reused_and_runs_at_once_each_get_one():
+    first: list[threading.Thread] = []
+    assert list(ReadAhead(_thread_of(first), keep=_all)) == [1]
+    wait_for(lambda: _idle_threads() >= 1, "the thread to be idle again")
+    before = set(threading.enumerate())
+    second: list[threading.Thread] = []
+    assert list(ReadAhead(_thread_of(second), keep=_all)) == [1]
+    assert second[0] in before  # an idle thread took it: no new thread for the next run
+    gate, held = threading.Event(), []
+    running = [ReadAhead(_thread_of(held, gate), keep=_all) for _ in range(3)]
+    wait_for(lambda: len(held) == 3, "three runs at once, none queued behind another")
+    assert len(set(held)) == 3 and all(t.daemon for t in held)
+    gate.set()
+    assert [list(r) for r in running] == [[1]] * 3
+
+
+def _idle_threads() -> int:
+    from webui import read_ahead
+
+    with read_ahead._THREADS._lock:
+        return read_ahead._THREADS._idle
