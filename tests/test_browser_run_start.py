@@ -1,7 +1,8 @@
 """A click is answered on the page itself (issue 11): "Submitting…" and Stop need no server.
 
-The page's queue joins are held back by the browser (Playwright routes them and lets them go
-later), so whatever the page shows before they are released, it showed on its own.
+The page's queue joins (or its event stream) are held back by the browser (Playwright routes
+them and lets them go later), so whatever the page shows before they are released, it showed
+on its own.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from comet.settings import AppSettings
+from comet.simulator import Simulator
 from tests.browser_support import FAST_POLLS, TIMEOUT_MS, wait_for_gallery
-from tests.support import wait_for
+from tests.support import FakeClock, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -72,3 +74,54 @@ def test_the_click_shows_submitting_and_enables_stop_before_the_server_hears_of_
     expect(stop).to_be_disabled()
     expect(page.locator("#seed-used")).to_be_visible()
     assert len(_creates(simulator)) == 1
+
+
+QUEUE_DATA = "**/gradio_api/queue/data*"
+
+
+def test_stop_before_the_runs_first_line_arrives_names_what_was_created(
+    launch_app, new_context, tmp_path
+):
+    """The server started the run and created its prediction, but none of its lines reached
+    the page (its event stream is held back): Stop still says which prediction was created,
+    and no component is left showing an error."""
+    expect = _expect()
+    clock = FakeClock()  # a run ends only when the test moves this clock on
+    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
+        _, url = launch_app(
+            AppSettings(output_dir=tmp_path / "outputs", poll_interval=FAST_POLLS),
+            demo_base_url=sim.base_url,
+        )
+        page = new_context().new_page()
+        page.goto(url)
+        page.locator("#prompt textarea").fill("a kite over the sea")
+        status, stop = page.locator("#status"), page.locator("#stop-button")
+        page.locator("#generate-button").click()  # a finished run first: its state stays
+        wait_for(lambda: page.evaluate("true") and sim.predictions, "the first create")
+        clock.advance(60)
+        expect(status).to_contain_text("Succeeded")
+        expect(stop).to_be_disabled()
+
+        held, holding = [], [True]
+
+        def hold(route) -> None:
+            held.append(route) if holding[0] else route.continue_()
+
+        page.route(QUEUE_DATA, hold)
+        page.locator("#generate-button").click()
+        wait_for(
+            lambda: page.evaluate("true") and len(sim.predictions) == 2,
+            "the second run's create, its lines held back",
+            timeout=TIMEOUT_MS / 1000,
+        )
+        expect(status).to_contain_text("Submitting…")
+        stop.click()
+        holding[0] = False
+        for route in held:
+            route.continue_()
+        first_id, second_id = sim.predictions  # in the order they were created
+        expect(status).to_contain_text("Stopped waiting")
+        expect(status).to_contain_text(second_id)
+        assert first_id not in status.inner_text()
+        expect(stop).to_be_disabled()
+        expect(page.get_by_text("Error", exact=True)).to_have_count(0)

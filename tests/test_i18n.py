@@ -304,7 +304,7 @@ def test_history_stop_and_keys_answer_in_vietnamese(app):
     assert listing["history_summary"] == "**1** prediction"
     caption = listing["history_gallery"][0][1]
     assert caption.startswith("thành công · flux-schnell") and "một con diều" in caption
-    stopped = app.generate_handlers.stop({"id": "abc123", "done": False}, request)
+    stopped = app.generate_handlers.stop({"id": "abc123", "done": False}, request=request)
     assert stopped["status"].startswith("**Đã ngừng chờ.** CometAPI không có cách hủy")
     note = app.key_handlers.set_key("sk-visitor-1234", False, request)["key_note"]
     assert note == "Key của bạn chỉ được đặt cho phiên trình duyệt này; nó không được lưu ở đâu cả."

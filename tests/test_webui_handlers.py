@@ -24,6 +24,7 @@ from tests.support import FakeClock, clean_env, drive, run_python, wait_for
 from webui import build_app
 from webui.builder import settings_from_history
 from webui.form import field_param, form_fields
+from webui.i18n import text
 
 SCHNELL = "black-forest-labs/flux-schnell"
 DEV = "black-forest-labs/flux-dev"
@@ -172,6 +173,45 @@ def test_stop_during_submitting_says_which_prediction_was_created_and_keeps_it(t
             "the background follower to save the stopped run's images",
         )
         assert entry.status == "succeeded"
+
+
+def test_stop_before_the_runs_first_line_reached_the_page_names_its_prediction(tmp_path):
+    """The page shows its own "Submitting…" and has no state of this run yet (the first run
+    of the page): Stop finds the run its session started, and says what it created."""
+    with _held_app(tmp_path) as (sim, built, clock):
+        handlers = built.generate_handlers
+        run = drive(handlers.generate("a boat", SCHNELL, request=visitor("page-1")))
+        next(run)  # the handler runs; its first line is not given to Stop (not arrived)
+        [prediction_id] = wait_for(lambda: list(sim.predictions), "the create")
+        run.close()  # Stop cancels the run
+        elsewhere = handlers.stop({"id": None}, "Submitting…", visitor("page-2"))
+        assert "nothing was sent" in elsewhere["status"]  # another page started nothing
+        stopped = handlers.stop({"id": None}, "Submitting…", visitor("page-1"))
+        assert "Stopped waiting" in stopped["status"] and prediction_id in stopped["status"]
+        assert stopped["run_state"]["done"] is True
+        again = handlers.stop(stopped["run_state"], stopped["status"], visitor("page-1"))
+        assert "status" not in again  # said once; the message stays
+
+
+def test_stop_over_a_finished_runs_state_says_nothing_more_was_sent_and_names_that_run(app):
+    """The page shows its own "Submitting…" over a finished run's state: the new run never
+    started (Stop took it out of the queue) or finished before its lines arrived."""
+    finished = run_generate(app, request=visitor("page-1"))[-1]
+    run_state, prediction_id = finished["run_state"], finished["run_state"]["id"]
+    stopped = app.generate_handlers.stop(run_state, "Submitting…", visitor("page-1"))
+    assert "Nothing more was sent" in stopped["status"] and prediction_id in stopped["status"]
+    assert "gallery" not in stopped  # whatever it shows stays
+    in_vietnamese = text("gen.submitting", "vi")  # the page's own words, in its language
+    assert prediction_id in app.generate_handlers.stop(run_state, in_vietnamese, None)["status"]
+    too_late = app.generate_handlers.stop(run_state, finished["status"], visitor("page-1"))
+    assert "status" not in too_late  # the result stands
+
+
+def test_stop_over_a_stopped_runs_state_says_nothing_was_sent(app):
+    stopped = app.generate_handlers.stop({"id": "abc123", "done": False}, None, visitor())
+    again = app.generate_handlers.stop(stopped["run_state"], "Submitting…", visitor())
+    assert "nothing was sent" in again["status"]  # the new run never started
+    assert "abc123" not in again["status"]
 
 
 def test_stop_before_anything_was_created_says_nothing_was_sent(app, simulator):

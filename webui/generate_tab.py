@@ -17,13 +17,13 @@ from comet.models import get_model
 from .client_side import DISABLE_JS, ENABLE_JS, SHOW_WHEN_SET_JS, run_start_js
 from .code_preview import code_preview
 from .form import ModelForm, model_info_key, model_key, upload_param
-from .i18n import language, text, translate_message, ui
+from .i18n import LANGUAGES, language, text, translate_message, ui
 from .image_settings import build_image_settings, wire_image_settings
 from .inputs import MAX_PROMPT_CHARS, request_preview, upload_paths
 from .placeholders import shape_of, waiting_image
 from .read_ahead import ReadAhead
 from .run_loop import RunView, follow_run
-from .runs import RunTicket, run_job
+from .runs import RunTicket, SessionTickets, run_job
 from .services import Backend, Services
 from .status import stop_note
 from .wiring import by_name, with_form_signature
@@ -195,6 +195,7 @@ class GenerateHandlers:
     def __init__(self, services: Services, form: ModelForm) -> None:
         self.services = services
         self.form = form
+        self.tickets = SessionTickets()  # each page session's newest run, for Stop
 
     async def generate(
         self,
@@ -226,6 +227,7 @@ class GenerateHandlers:
         }
         chosen: list[Backend] = []  # filled by the job once it has chosen one
         ticket = RunTicket()  # Stop asks it what was sent
+        self.tickets.started(request, ticket)
         job = self._job(form, visitor_key, typed_key, request, chosen, ticket)
         views = follow_run(
             job,
@@ -282,29 +284,48 @@ class GenerateHandlers:
             ticket=ticket,
         )
 
-    @staticmethod
-    def stop(run: dict | None, request: gr.Request = None) -> dict[str, Any]:
+    def stop(
+        self, run: dict | None, shown: str | None = None, request: gr.Request = None
+    ) -> dict[str, Any]:
         """What Stop says: nothing was sent, or where the still-running prediction went.
 
         A create still in flight is waited for (briefly), so that "nothing was sent" is true.
+        `run` is the state the session's last yield left (Gradio keeps it on the server);
+        `shown` is the status on the page. The page's own "Submitting…" over an earlier run's
+        state means the new run had not yielded yet: its ticket is then the one the session
+        started last, if that is newer. If it is not, the run never started (Stop took it out
+        of the queue), or it finished before any of its lines reached the page.
         """
         run = run or {}
-        if run.get("done"):
-            return {"stop": gr.update(interactive=False)}  # too late: the result stands
-        prediction_id = run.get("id")
         ticket = run.get("ticket")
+        lang = language(request)
+        off = gr.update(interactive=False)
+        submitting = _shows_submitting(shown)
+        newest = self.tickets.newest(request) if submitting else None
+        if newest is not None and newest is not ticket:
+            run, ticket = {}, newest  # this run's first line never reached the page
+        elif run.get("done"):
+            if not submitting:
+                return {"stop": off}  # too late: the result stands
+            if run.get("id") and not run.get("stopped"):
+                # The page's own "Submitting…" over a finished run's state: the new run never
+                # started, or it finished before any of its lines arrived. Either way, nothing
+                # more was sent, and the run that was is in History.
+                return {"status": text("gen.stopped_finished", lang, id=run["id"]), "stop": off}
+            run, ticket = {}, None  # the new run never started: nothing was sent
+        prediction_id = run.get("id")
         settled = True
         if not prediction_id and isinstance(ticket, RunTicket):
             settled = ticket.wait(STOP_WAIT_SECONDS)
             prediction_id = ticket.prediction_id
-        lang = language(request)
         if prediction_id:
             status = text("gen.stopped_waiting", lang, note=stop_note(prediction_id, lang))
         elif settled:
             status = text("gen.stopped_early", lang)
         else:
             status = text("gen.stopped_sending", lang)
-        return {"status": status, "gallery": None, "stop": gr.update(interactive=False)}
+        stopped = {"id": prediction_id, "done": True, "stopped": True, "ticket": ticket}
+        return {"status": status, "gallery": None, "stop": off, "run_state": stopped}
 
     def preview(
         self,
@@ -475,11 +496,11 @@ def _wire_stop(tab: GenerateTab, handlers: GenerateHandlers) -> None:
         event.then(
             None, [c["seed_used"]], [c["seed_row"]], js=SHOW_WHEN_SET_JS, api_visibility="private"
         )
-    stop_outputs = {n: c[n] for n in ("status", "gallery", "stop")}
+    stop_outputs = {n: c[n] for n in ("status", "gallery", "stop", "run_state", "seed_used")}
     # Cancel first, then say so: a yield in flight cannot overwrite the Stop message.
     stop.click(None, None, None, cancels=tab.run_events).then(
         by_name(handlers.stop, stop_outputs),
-        [c["run_state"]],
+        [c["run_state"], c["status"]],
         list(stop_outputs.values()),
         api_visibility="private",
     )
@@ -502,3 +523,10 @@ def _wire_preview(tab: GenerateTab, handlers: GenerateHandlers, visitor_key: gr.
         show_progress="hidden",
         **tab.preview_event_kwargs,
     )
+
+
+def _shows_submitting(shown: str | None) -> bool:
+    """True when the status is still the page's own "Submitting…" (in any language)."""
+    if not isinstance(shown, str):
+        return False
+    return shown.strip() in {text("gen.submitting", lang) for lang in LANGUAGES}

@@ -63,6 +63,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         " trong nền và ảnh sẽ có trong Lịch sử.",
     ),
     "gen.stopped_waiting": ("**Stopped waiting.** {note}", "**Đã ngừng chờ.** {note}"),
+    "gen.stopped_finished": (
+        "**Stopped.** Nothing more was sent: the last run, prediction `{id}`, had already"
+        " finished, and its images are in History.",
+        "**Đã dừng.** Không gửi thêm gì: lần chạy gần nhất, prediction `{id}`, đã xong và ảnh"
+        " của nó có trong Lịch sử.",
+    ),
     "gen.saving": (
         "**Saving images…** {saved} of {total} · {seconds} s",
         "**Đang lưu ảnh…** {saved}/{total} · {seconds} s",
