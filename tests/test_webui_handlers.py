@@ -228,10 +228,10 @@ def test_stop_before_anything_was_created_says_nothing_was_sent(app, simulator):
 
 
 def test_stop_says_when_it_cannot_know_yet_whether_the_request_arrived(app, monkeypatch):
-    from webui import generate_tab
+    from webui import stopping
     from webui.runs import RunTicket
 
-    monkeypatch.setattr(generate_tab, "STOP_WAIT_SECONDS", 0.01)
+    monkeypatch.setattr(stopping, "STOP_WAIT_SECONDS", 0.01)
     unsettled = {"id": None, "done": False, "ticket": RunTicket()}  # a create still in flight
     stopped = app.generate_handlers.stop(unsettled)
     assert "still on its way" in stopped["status"] and "History" in stopped["status"]

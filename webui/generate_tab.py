@@ -17,7 +17,7 @@ from comet.models import get_model
 from .client_side import DISABLE_JS, ENABLE_JS, SHOW_WHEN_SET_JS, run_start_js
 from .code_preview import code_preview
 from .form import ModelForm, model_info_key, model_key, upload_param
-from .i18n import LANGUAGES, language, text, translate_message, ui
+from .i18n import language, text, translate_message, ui
 from .image_settings import build_image_settings, wire_image_settings
 from .inputs import MAX_PROMPT_CHARS, request_preview, upload_paths
 from .placeholders import shape_of, waiting_image
@@ -25,7 +25,7 @@ from .read_ahead import ReadAhead
 from .run_loop import RunView, follow_run
 from .runs import RunTicket, SessionTickets, run_job
 from .services import Backend, Services
-from .status import stop_note
+from .stopping import stop_run
 from .wiring import by_name, with_form_signature
 
 __all__ = [
@@ -56,9 +56,6 @@ EXAMPLES = [  # (prompt, model): each shows off what that model is good at
     ),
 ]
 
-
-# How long Stop waits for a create in flight to say whether a prediction exists.
-STOP_WAIT_SECONDS = 10.0
 
 PREVIEW_OUTPUTS = ("preview_json", "preview_curl", "preview_cli", "preview_python")
 
@@ -296,36 +293,7 @@ class GenerateHandlers:
         started last, if that is newer. If it is not, the run never started (Stop took it out
         of the queue), or it finished before any of its lines reached the page.
         """
-        run = run or {}
-        ticket = run.get("ticket")
-        lang = language(request)
-        off = gr.update(interactive=False)
-        submitting = _shows_submitting(shown)
-        newest = self.tickets.newest(request) if submitting else None
-        if newest is not None and newest is not ticket:
-            run, ticket = {}, newest  # this run's first line never reached the page
-        elif run.get("done"):
-            if not submitting:
-                return {"stop": off}  # too late: the result stands
-            if run.get("id") and not run.get("stopped"):
-                # The page's own "Submitting…" over a finished run's state: the new run never
-                # started, or it finished before any of its lines arrived. Either way, nothing
-                # more was sent, and the run that was is in History.
-                return {"status": text("gen.stopped_finished", lang, id=run["id"]), "stop": off}
-            run, ticket = {}, None  # the new run never started: nothing was sent
-        prediction_id = run.get("id")
-        settled = True
-        if not prediction_id and isinstance(ticket, RunTicket):
-            settled = ticket.wait(STOP_WAIT_SECONDS)
-            prediction_id = ticket.prediction_id
-        if prediction_id:
-            status = text("gen.stopped_waiting", lang, note=stop_note(prediction_id, lang))
-        elif settled:
-            status = text("gen.stopped_early", lang)
-        else:
-            status = text("gen.stopped_sending", lang)
-        stopped = {"id": prediction_id, "done": True, "stopped": True, "ticket": ticket}
-        return {"status": status, "gallery": None, "stop": off, "run_state": stopped}
+        return stop_run(run, shown, request, self.tickets)
 
     def preview(
         self,
@@ -523,10 +491,3 @@ def _wire_preview(tab: GenerateTab, handlers: GenerateHandlers, visitor_key: gr.
         show_progress="hidden",
         **tab.preview_event_kwargs,
     )
-
-
-def _shows_submitting(shown: str | None) -> bool:
-    """True when the status is still the page's own "Submitting…" (in any language)."""
-    if not isinstance(shown, str):
-        return False
-    return shown.strip() in {text("gen.submitting", lang) for lang in LANGUAGES}
