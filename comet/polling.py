@@ -125,7 +125,7 @@ class PollSchedule:
         first = max(low + window, self._steady_longest(dense))
         if elapsed < first - 1e-9:
             ahead = first - elapsed
-            return elapsed + ahead / math.ceil(ahead / self.sparse - C.POLL_SPARSE_SLACK)
+            return elapsed + ahead / max(1, math.ceil(ahead / self.sparse - C.POLL_SPARSE_SLACK))
         if elapsed < high:
             left = (high - elapsed) / width
             return elapsed + max(dense, window * math.sqrt(left))

@@ -171,6 +171,26 @@ def test_a_steady_model_is_first_polled_at_the_longest_duration_learned():
     assert first_in_window(given) < 1.5
 
 
+@pytest.mark.parametrize(
+    "expectation",
+    [
+        Expectation.from_samples([2.0] * 20),
+        Expectation.from_samples([1.0, 2.0, 3.0]),
+        Expectation(low=2.0, high=6.0, typical=4.0, source="given"),
+        Expectation.unknown(),
+    ],
+)
+def test_every_next_poll_is_later_than_the_last_from_any_moment(expectation):
+    # Whatever moment a poll is sent at (a slow answer, a retry), the next one is later:
+    # a poll sent just before the window's first poll must not divide by zero.
+    schedule = PollSchedule(expectation, poll_interval=0.5)
+    first = schedule.times(until=60)[0] if expectation.high else schedule.window
+    moments = [0.0, first - 0.3, first - 0.15, first - 0.01, first - 1e-6, first, 5.0, 59.0]
+    for elapsed in moments:
+        after = schedule.next_poll(max(0.0, elapsed))
+        assert max(0.0, elapsed) < after <= max(0.0, elapsed) + 1.1 * schedule.sparse + 1e-9
+
+
 def test_an_unknown_duration_counts_as_overdue_from_the_start():
     schedule = PollSchedule(Expectation.unknown(), poll_interval=0.5)
     times = schedule.times(until=60)
