@@ -50,22 +50,15 @@ RetryCallback = Callable[[CometError, float], None]
 class _Created:
     """What a client remembers of a prediction it created, to time and learn from its wait."""
 
-    sent: float  # the client's clock when the create request was sent
-    answered: float  # … and when its answer had arrived
+    # The client's clock when the create's answer arrived: where the run's time counts from.
+    # The server stamped created_at somewhere between the sending and the answer. Counted from
+    # the answer, no poll comes before a run of the expected length can have ended, and none
+    # is late by more than the create's round trip; counted from the sending, a create slowed
+    # on its way (a busy server) made every poll early by that much, and a poll early by a
+    # hair costs a whole gap and a request.
+    born: float
     model: str
     input: dict[str, Any]
-
-    @property
-    def born(self) -> float:
-        """Where this client counts the run's time from: when the create's answer arrived.
-
-        The server stamped created_at somewhere between the sending and the answer. Counted
-        from the answer, no poll comes before a run of the expected length can have ended,
-        and none is late by more than the create's round trip; counted from the sending, a
-        create slowed on its way (a busy server) made every poll early by that much, and a
-        poll early by a hair costs a whole gap and a request.
-        """
-        return self.answered
 
 
 def _catalogue_validator(model: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -197,7 +190,6 @@ class CometClient:
                 values = self._validator(model, values)
             path = f"{C.API_PREFIX}/models/{model}/predictions"
             for attempt in range(1, C.CREATE_MAX_TRIES + 1):
-                sent = self._clock()
                 try:
                     body = self._request("POST", path, json={"input": values}, creating=True)
                 except RateLimitError as exc:
@@ -208,7 +200,7 @@ class CometClient:
                     self._pause(wait)
                     continue
                 prediction = self._parse_prediction(body)
-                created = _Created(sent, self._clock(), model, values)
+                created = _Created(self._clock(), model, values)
                 self._remember_created(prediction.id, created)
                 return prediction
             raise AssertionError("unreachable")  # pragma: no cover
