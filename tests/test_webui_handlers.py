@@ -348,6 +348,23 @@ def test_the_preview_shows_the_body_generate_would_send(app):
     assert "/models/black-forest-labs/flux-dev/predictions" in preview["preview_curl"]
 
 
+def test_the_page_arrives_with_the_preview_of_its_first_values(app):
+    """Part of the page itself, so no event after load has to reach the closed accordion."""
+    shown = {
+        block["props"]["elem_id"]: block["props"]["value"]
+        for block in app.blocks.get_config_file()["components"]
+        if str(block.get("props", {}).get("elem_id", "")).startswith("preview-")
+    }
+    assert json.loads(shown["preview-json"]) == {"input": {"prompt": "…"}}
+    assert shown["preview-curl"].startswith(
+        "curl -s -X POST https://api.cometapi.com/replicate/v1/models/"
+        "black-forest-labs/flux-schnell/predictions"
+    )
+    assert "Bearer $COMET_API_KEY" in shown["preview-curl"]
+    assert "--model flux-schnell" in shown["preview-cli"]
+    assert '"black-forest-labs/flux-schnell"' in shown["preview-python"]
+
+
 def test_switching_models_carries_shared_values_and_shows_the_new_columns(app):
     form = app.generate_handlers.form
     updates = form.switch_model(

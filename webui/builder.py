@@ -183,8 +183,8 @@ def _on_page_load(
     banner: gr.Markdown,
     tabs: gr.Tabs,
 ) -> None:
-    """On each page load: restore a remembered key, list History, fill the request preview,
-    then open the result a ?prediction=ID link names."""
+    """On each page load: restore a remembered key, list History, then open the result a
+    ?prediction=ID link names."""
     panel = generate_tab.key_panel
     key_outputs = {n: panel[n] for n in ("visitor_key", "key_note")} | {"banner": banner}
     visitor_id = gr.BrowserState(None, storage_key=VISITOR_ID_STORAGE)
@@ -197,6 +197,4 @@ def _on_page_load(
         [panel["remembered_key"], panel["visitor_key"]],
         list(key_outputs.values()),
         api_visibility="private",
-    ).then(**history_tab.refresh_event(history)).then(**generate_tab.preview_event_kwargs).then(
-        **history_tab.link_event(history, tabs)
-    )
+    ).then(**history_tab.refresh_event(history)).then(**history_tab.link_event(history, tabs))

@@ -58,6 +58,7 @@ EXAMPLES = [  # (prompt, model): each shows off what that model is good at
 
 
 PREVIEW_OUTPUTS = ("preview_json", "preview_curl", "preview_cli", "preview_python")
+KEY_INPUTS = ("visitor_key", "typed_key")  # the session's key: never part of a preview
 
 
 class GenerateTab:
@@ -475,19 +476,22 @@ def _wire_stop(tab: GenerateTab, handlers: GenerateHandlers) -> None:
 
 
 def _wire_preview(tab: GenerateTab, handlers: GenerateHandlers, visitor_key: gr.State) -> None:
-    """The request preview follows every input."""
+    """The request preview follows every input, and is part of the page from the start."""
     c, form = tab.c, tab.form
     outputs = {n: c[n] for n in PREVIEW_OUTPUTS}
-    tab.preview_event_kwargs = {
-        "fn": by_name(with_form_signature(handlers.preview, form.names), outputs),
-        "inputs_kwargs": tab.inputs(visitor_key),
-        "outputs": list(outputs.values()),
-        "api_visibility": "private",
-    }
+    inputs = tab.inputs(visitor_key)
+    # Filled here, not by an event after the page has loaded: the page's own values need no
+    # round trip, and Gradio may drop an update that reaches the closed accordion's code boxes.
+    first = handlers.preview(**{n: w.value for n, w in inputs.items() if n not in KEY_INPUTS})
+    for name, component in outputs.items():
+        component.value = first[name]
     gr.on(
         triggers=[c[n].change for n in ("prompt", "model", "seed", "randomize_seed", "extra_input")]
         + [component.change for component in form.components.values()],
+        fn=by_name(with_form_signature(handlers.preview, form.names), outputs),
+        inputs_kwargs=inputs,
+        outputs=list(outputs.values()),
+        api_visibility="private",
         trigger_mode="always_last",
         show_progress="hidden",
-        **tab.preview_event_kwargs,
     )
