@@ -23,9 +23,10 @@ from .inputs import MAX_PROMPT_CHARS, request_preview, upload_paths
 from .placeholders import shape_of, waiting_image
 from .read_ahead import ReadAhead
 from .run_loop import RunView, follow_run
-from .runs import RunTicket, SessionTickets, run_job
+from .runs import RunTicket, run_job
 from .services import Backend, Services
-from .stopping import stop_run
+from .sessions import PerSession
+from .stopping import TICKETS_REMEMBERED, stop_run
 from .wiring import by_name, with_form_signature
 
 __all__ = [
@@ -193,7 +194,8 @@ class GenerateHandlers:
     def __init__(self, services: Services, form: ModelForm) -> None:
         self.services = services
         self.form = form
-        self.tickets = SessionTickets()  # each page session's newest run, for Stop
+        # Each page session's newest run, for a Stop pressed before its first line arrived.
+        self.tickets: PerSession[RunTicket] = PerSession(TICKETS_REMEMBERED)
 
     async def generate(
         self,
@@ -225,7 +227,7 @@ class GenerateHandlers:
         }
         chosen: list[Backend] = []  # filled by the job once it has chosen one
         ticket = RunTicket()  # Stop asks it what was sent
-        self.tickets.started(request, ticket)
+        self.tickets.put(request, ticket)
         job = self._job(form, visitor_key, typed_key, request, chosen, ticket)
         views = follow_run(
             job,

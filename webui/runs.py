@@ -9,7 +9,6 @@ follower, so nothing the visitor paid for is lost.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,9 +21,7 @@ from .keys import resolve_visitor_key
 from .limits import LimitExceeded
 from .services import Backend, Services
 
-__all__ = ["RunTicket", "SessionTickets", "run_job"]
-
-SESSIONS_REMEMBERED = 4096  # sessions whose newest run's ticket is kept (a few hundred bytes each)
+__all__ = ["RunTicket", "run_job"]
 
 
 class RunTicket:
@@ -60,35 +57,6 @@ class RunTicket:
     def wait(self, timeout: float) -> bool:
         """Wait until it is known whether a prediction was created; False on timeout."""
         return self._settled.wait(timeout)
-
-
-class SessionTickets:
-    """The ticket of the newest run each page session started, for Stop to find.
-
-    The page learns of a run from its first line: Stop pressed before that line arrived sees
-    only the previous run's state (or none), while the server may already have started the
-    new run, and even created its prediction.
-    """
-
-    def __init__(self, limit: int = SESSIONS_REMEMBERED) -> None:
-        self._limit = limit
-        self._tickets: OrderedDict[str, RunTicket] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def started(self, request: gr.Request | None, ticket: RunTicket) -> None:
-        session = getattr(request, "session_hash", None)
-        if not session:
-            return
-        with self._lock:
-            self._tickets[session] = ticket
-            self._tickets.move_to_end(session)
-            while len(self._tickets) > self._limit:
-                self._tickets.popitem(last=False)
-
-    def newest(self, request: gr.Request | None) -> RunTicket | None:
-        session = getattr(request, "session_hash", None)
-        with self._lock:
-            return self._tickets.get(session) if session else None
 
 
 def run_job(

@@ -11,7 +11,6 @@ import secrets
 import shutil
 import tempfile
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -28,11 +27,14 @@ from comet.settings import AppSettings
 
 from .i18n import filled, text
 from .limits import Lease, RunLimiter
+from .sessions import PerSession
 from .visitors import visitor_identities
 
 log = logging.getLogger("webui.services")
 
 DEMO_KEY = "demo-mode-no-key"  # the simulator needs a non-empty Bearer token
+# Kept connections to the API beyond the concurrency limit: followers of stopped runs.
+SPARE_CONNECTIONS = 8
 MAX_SESSIONS = 50_000  # page sessions remembered for their visitor id, oldest forgotten first
 _VISITOR_ID = re.compile(r"v-[A-Za-z0-9_-]{20,40}")
 DEMO_GONE = text("msg.demo_gone")  # stored in History in English, shown translated
@@ -71,7 +73,7 @@ class Services:
         self.key_secret = (settings.browser_secret or secrets.token_hex(32)).encode()
         self._demo_base_url = demo_base_url
         self._lock = threading.RLock()
-        self._session_owners: OrderedDict[str, str] = OrderedDict()
+        self._session_owners: PerSession[str] = PerSession(MAX_SESSIONS)
         self._following: set[str] = set()  # prediction ids a run or Resume is waiting for
         self._closing = threading.Event()  # set by close(): every client's next wait ends it
         # How long each model takes, learned by every run's client and seeded from History.
@@ -181,9 +183,7 @@ class Services:
         """
         if not self.settings.shared or request is None:
             return None
-        session = request.session_hash
-        with self._lock:
-            return self._session_owners.get(session, session)
+        return self._session_owners.get(request, request.session_hash)
 
     def bind_visitor(self, request: gr.Request | None, visitor_id: str | None) -> str | None:
         """Tie this page session to the browser's visitor id; returns the id to keep.
@@ -195,11 +195,7 @@ class Services:
             return visitor_id
         if not visitor_id or not _VISITOR_ID.fullmatch(visitor_id):
             visitor_id = "v-" + secrets.token_urlsafe(16)
-        with self._lock:
-            self._session_owners[request.session_hash] = visitor_id
-            self._session_owners.move_to_end(request.session_hash)
-            while len(self._session_owners) > MAX_SESSIONS:
-                self._session_owners.popitem(last=False)
+        self._session_owners.put(request, visitor_id)
         return visitor_id
 
     def identities(self, request: gr.Request | None) -> list[str]:
@@ -247,7 +243,7 @@ class Services:
         key = base_url.rstrip("/")
         with self._lock:
             if key not in self._transports:
-                pool = self.settings.concurrency + 8  # every run at once, and followers
+                pool = self.settings.concurrency + SPARE_CONNECTIONS
                 self._transports[key] = Transport(key, pool_size=pool)
             return self._transports[key]
 

@@ -14,17 +14,20 @@ from typing import Any
 import gradio as gr
 
 from .i18n import LANGUAGES, language, text
-from .runs import RunTicket, SessionTickets
+from .runs import RunTicket
+from .sessions import PerSession
 from .status import stop_note
 
-__all__ = ["STOP_WAIT_SECONDS", "stop_run"]
+__all__ = ["STOP_WAIT_SECONDS", "TICKETS_REMEMBERED", "stop_run"]
 
 # How long Stop waits for a create in flight to say whether a prediction exists.
 STOP_WAIT_SECONDS = 10.0
+# Page sessions whose newest run's ticket Stop can find (a few hundred bytes each).
+TICKETS_REMEMBERED = 4096
 
 
 def stop_run(
-    run: dict | None, shown: str | None, request: gr.Request | None, tickets: SessionTickets
+    run: dict | None, shown: str | None, request: gr.Request | None, tickets: PerSession[RunTicket]
 ) -> dict[str, Any]:
     """Stop's outputs, by name: status, gallery, Stop and the run's state (or Stop alone)."""
     run = run or {}
@@ -32,7 +35,7 @@ def stop_run(
     lang = language(request)
     off = gr.update(interactive=False)
     submitting = _shows_submitting(shown)
-    newest = tickets.newest(request) if submitting else None
+    newest = tickets.get(request) if submitting else None
     if newest is not None and newest is not ticket:
         run, ticket = {}, newest  # this run's first line never reached the page
     elif run.get("done"):
