@@ -1,9 +1,10 @@
-"""Byte-level surgery on PNG, JPEG and WebP files: add metadata, find it, never touch pixels.
+"""Byte-level surgery on PNG, JPEG and WebP files: add metadata, never touch pixels.
 
 Writing copies every image chunk as it is and only adds (or replaces) metadata chunks, so a
-saved image stays bit-for-bit the picture the model made. Reading walks the container's chunk
-headers and seeks past the image data, so even a huge file costs a few small reads. Anything
-that does not parse raises ContainerError; callers decide what that means.
+saved image stays bit-for-bit the picture the model made: Pillow would decode and re-encode
+the pixels to write metadata, so this one job is done here. Reading is Pillow's (see
+comet.metadata). Anything that does not parse raises ContainerError; callers decide what
+that means.
 """
 
 from __future__ import annotations
@@ -11,18 +12,14 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import BinaryIO
 
 __all__ = [
     "ContainerError",
-    "Found",
     "PNG_SIGNATURE",
     "png_chunk",
     "png_with_texts",
     "jpeg_with",
     "webp_with",
-    "scan",
 ]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -30,9 +27,6 @@ EXIF_JPEG_HEADER = b"Exif\x00\x00"
 XMP_JPEG_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 _PNG_TEXT = (b"tEXt", b"iTXt", b"zTXt")
 _JPEG_MAX_PAYLOAD = 65533  # a segment's length field counts itself and is 16 bits
-_MAX_READ = 4 * 1024 * 1024  # a metadata chunk larger than this is not ours: skipped
-_MAX_CHUNKS = 200_000  # a walk gives up after this many chunks (junk made of tiny chunks)
-_MAX_TEXT = 4 * 1024 * 1024  # a compressed PNG text chunk inflates to at most this
 
 # VP8X flags (the WebP container spec): ICC profile, alpha, EXIF, XMP, animation.
 _VP8X_ALPHA, _VP8X_EXIF, _VP8X_XMP = 0x10, 0x08, 0x04
@@ -44,15 +38,6 @@ ExifFor = Callable[[bytes | None], bytes | None]
 
 class ContainerError(ValueError):
     """The bytes are not a PNG, JPEG or WebP file this module can parse."""
-
-
-@dataclass
-class Found:
-    """Metadata found in a file: PNG text chunks by keyword, the EXIF block, XMP packets."""
-
-    texts: dict[str, str] = field(default_factory=dict)
-    exif: bytes | None = None  # TIFF bytes, without JPEG's "Exif\0\0" header
-    xmp: list[bytes] = field(default_factory=list)
 
 
 # --- PNG --------------------------------------------------------------------------------------
@@ -102,51 +87,6 @@ def _png_chunk_head(data: bytes, pos: int) -> tuple[int, bytes]:
     if length > 0x7FFFFFFF:
         raise ContainerError("a PNG chunk has an impossible length")
     return length, kind
-
-
-def _scan_png(file: BinaryIO, found: Found) -> None:
-    file.seek(8)
-    for _ in range(_MAX_CHUNKS):
-        head = file.read(8)
-        if len(head) < 8:
-            return
-        length, kind = struct.unpack(">I4s", head)
-        if kind == b"IEND":
-            return
-        if kind in _PNG_TEXT and length <= _MAX_READ:
-            body = file.read(length)
-            text = _png_text(kind, body)
-            if text is not None:
-                found.texts.setdefault(*text)
-            file.seek(4, 1)  # CRC
-        else:
-            file.seek(length + 4, 1)
-
-
-def _png_text(kind: bytes, body: bytes) -> tuple[str, str] | None:
-    keyword, sep, rest = body.partition(b"\0")
-    if not sep:
-        return None
-    name = keyword.decode("latin-1")
-    if kind == b"tEXt":
-        return name, rest.decode("latin-1")
-    if kind == b"zTXt":
-        return name, _inflate(rest[1:]).decode("latin-1")
-    if len(rest) < 2:
-        return None
-    compressed, _method, tail = rest[0], rest[1], rest[2:]
-    _language, _, tail = tail.partition(b"\0")
-    _translated, _, text = tail.partition(b"\0")
-    return name, (_inflate(text) if compressed else text).decode("utf-8", errors="replace")
-
-
-def _inflate(data: bytes) -> bytes:
-    """zlib data, refusing to grow beyond _MAX_TEXT (a small chunk can inflate to gigabytes)."""
-    inflater = zlib.decompressobj()
-    text = inflater.decompress(data, _MAX_TEXT)
-    if inflater.unconsumed_tail:
-        raise ContainerError("a PNG text chunk inflates too large")
-    return text
 
 
 # --- JPEG -------------------------------------------------------------------------------------
@@ -215,32 +155,6 @@ def _jpeg_segments(data: bytes) -> tuple[list[tuple[int, int, int]], int]:
             raise ContainerError("the JPEG file is truncated")
         segments.append((marker, pos, end))
         pos = end
-
-
-def _scan_jpeg(file: BinaryIO, found: Found) -> None:
-    file.seek(2)
-    for _ in range(_MAX_CHUNKS):
-        head = file.read(2)
-        if len(head) < 2 or head[0] != 0xFF:
-            return
-        marker = head[1]
-        if marker == 0xFF:
-            file.seek(-1, 1)
-            continue
-        if marker in (0xDA, 0xD9) or marker == 0x01 or 0xD0 <= marker <= 0xD8:
-            return
-        size = file.read(2)
-        if len(size) < 2:
-            return
-        length = struct.unpack(">H", size)[0] - 2
-        if marker != 0xE1 or length < 0:
-            file.seek(max(length, 0), 1)
-            continue
-        body = file.read(length)
-        if body.startswith(EXIF_JPEG_HEADER) and found.exif is None:
-            found.exif = body[len(EXIF_JPEG_HEADER) :]
-        elif body.startswith(XMP_JPEG_HEADER):
-            found.xmp.append(body[len(XMP_JPEG_HEADER) :])
 
 
 # --- WebP -------------------------------------------------------------------------------------
@@ -328,40 +242,3 @@ def _webp_canvas(first: tuple[bytes, memoryview]) -> tuple[int, int, int]:
         alpha = _VP8X_ALPHA if (bits >> 28) & 1 else 0
         return alpha, (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
     raise ContainerError("the WebP image chunk is not one this module knows")
-
-
-def _scan_webp(file: BinaryIO, found: Found) -> None:
-    file.seek(12)
-    for _ in range(_MAX_CHUNKS):
-        head = file.read(8)
-        if len(head) < 8:
-            return
-        kind, length = head[:4], struct.unpack("<I", head[4:])[0]
-        if kind in (b"EXIF", b"XMP ") and length <= _MAX_READ:
-            body = file.read(length)
-            if kind == b"EXIF" and found.exif is None:
-                # Some writers keep JPEG's "Exif\0\0" header in WebP too.
-                found.exif = body.removeprefix(EXIF_JPEG_HEADER)
-            elif kind == b"XMP ":
-                found.xmp.append(body)
-            file.seek(length % 2, 1)
-        else:
-            file.seek(length + (length % 2), 1)
-
-
-# --- reading ----------------------------------------------------------------------------------
-
-
-def scan(file: BinaryIO) -> Found | None:
-    """The metadata of an open (seekable) PNG, JPEG or WebP file; None when it is none of them."""
-    head = file.read(16)
-    found = Found()
-    if head.startswith(PNG_SIGNATURE):
-        _scan_png(file, found)
-    elif head.startswith(b"\xff\xd8"):
-        _scan_jpeg(file, found)
-    elif head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        _scan_webp(file, found)
-    else:
-        return None
-    return found

@@ -5,11 +5,13 @@ PNG: an iTXt chunk with the keyword "comet", plus a readable "parameters" chunk 
 image tools show); JPEG and WebP: EXIF (UserComment in the Exif IFD, as ASCII JSON) and XMP (a
 `comet:settings` element, and the readable line as dc:description). Only metadata chunks are
 added (see comet._containers): the pixels are copied byte for byte, never decoded or encoded.
-Reading walks chunk headers too, so a huge or hostile file costs a few small reads.
+Reading is Pillow's: Image.open parses the headers (PNG text chunks, EXIF, XMP) and no pixel is
+decoded, so a huge or hostile file costs little and reads as None.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import html
 import io
@@ -19,22 +21,18 @@ import re
 import struct
 import tempfile
 import warnings
-import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ._containers import (
-    ContainerError,
-    Found,
-    jpeg_with,
-    png_chunk,
-    png_with_texts,
-    scan,
-    webp_with,
-)
+from ._constants import MAX_OUTPUT_BYTES
+from ._containers import ContainerError, jpeg_with, png_chunk, png_with_texts, webp_with
+from .data_uris import shorten_data_uris
+from .filetypes import sniff_image_type
 
 if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
     from .prediction import Prediction
 
 __all__ = [
@@ -63,6 +61,13 @@ _XMP_ATTRIBUTE = re.compile(rb'comet:settings="([^"]*)"')
 # Characters XML 1.0 does not allow, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MAX_DOCUMENT = 1024 * 1024
+# What Pillow is shown of a PNG or JPEG: their metadata comes before the pixels, and a file of
+# junk then costs Pillow's header walk at most this much. A WebP's comes after its pixels, and
+# Pillow reads a WebP whole: one larger than any saved output is not one of ours.
+_MAX_HEAD = 2 * 1024 * 1024
+_MAX_WEBP = MAX_OUTPUT_BYTES
+_MAX_CHUNKS = 100_000  # the walk of a PNG's chunks gives up after this many
+_PNG_TEXT = (b"tEXt", b"zTXt", b"iTXt")
 
 
 class MetadataError(ValueError):
@@ -80,8 +85,6 @@ def settings_of(prediction: Prediction, output_index: int | None = None) -> dict
     must not grow by megabytes, and the upload is not needed to read the settings. Nothing
     here comes from the client's headers, so the API key is never part of it.
     """
-    from .outputs import shorten_data_uris  # outputs uses this module: imported when needed
-
     values = shorten_data_uris(dict(prediction.input or {}))
     prompt = values.get("prompt")
     document: dict[str, Any] = {
@@ -273,20 +276,19 @@ def _xmp_packet(document: str, line: str) -> bytes:
 def read_settings(source: str | Path | bytes | BinaryIO) -> dict[str, Any] | None:
     """The settings an image saved by this app carries; None for any other file or junk.
 
-    Never decodes pixels and never raises for a file's content: it reads chunk headers and
-    the metadata chunks only (each at most a few MB), whatever the file's size.
+    Pillow reads the metadata without decoding a pixel, from the first few MB of a PNG or
+    JPEG (where it sits) or a whole WebP of at most MAX_OUTPUT_BYTES. A file whose header
+    declares an absurd pixel count (a decompression bomb) reads as None. Never raises for a
+    file's content.
     """
     try:
         with _opened(source) as file:
-            found = scan(file)
-    except (OSError, ValueError, struct.error, zlib.error, EOFError, MemoryError):
+            for text in _candidates(file):
+                settings = _parse(text)
+                if settings is not None:
+                    return settings
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds on a hostile file
         return None
-    if found is None:
-        return None
-    for text in _candidates(found):
-        settings = _parse(text)
-        if settings is not None:
-            return settings
     return None
 
 
@@ -302,50 +304,99 @@ def _opened(source: str | Path | bytes | BinaryIO) -> Iterator[BinaryIO]:
         yield source
 
 
-def _candidates(found: Found) -> Iterator[str | bytes]:
-    if PNG_KEYWORD in found.texts:
-        yield found.texts[PNG_KEYWORD]
-    comment = None
-    if found.exif:
-        with contextlib.suppress(struct.error):  # a block cut short
-            comment = _user_comment(found.exif)
-    if comment is not None:
-        yield comment
-    for packet in found.xmp:
-        match = _XMP_SETTINGS.search(packet) or _XMP_ATTRIBUTE.search(packet)
-        if match:
-            yield html.unescape(match.group(1).decode("utf-8", errors="replace"))
+def _candidates(file: BinaryIO) -> Iterator[str]:
+    """Each place the settings may be, in turn: PNG text, EXIF UserComment, XMP."""
+    shown = file.read(_MAX_HEAD)
+    kind = sniff_image_type(shown)
+    if kind == "image/webp":
+        if file.seek(0, os.SEEK_END) > _MAX_WEBP:
+            return
+        file.seek(len(shown))
+        shown += file.read()
+    elif kind not in ("image/png", "image/jpeg"):
+        return
+    yield from _header_candidates(shown)
+    if kind == "image/png":
+        yield from _texts(_png_texts_after_pixels(file), PNG_KEYWORD)
 
 
-def _user_comment(block: bytes) -> str | None:
-    """The UserComment of an EXIF (TIFF) block as text; None when it has none or is broken."""
-    order = {b"MM": ">", b"II": "<"}.get(block[:2])
-    if order is None or len(block) < 8:
-        return None
-    (ifd0,) = struct.unpack_from(order + "I", block, 4)
-    exif_ifd = _tag(block, order, ifd0, _EXIF_IFD)
-    if exif_ifd is None or exif_ifd[0] not in (4, 13):  # LONG or IFD
-        return None
-    comment = _tag(block, order, exif_ifd[2], _USER_COMMENT)
-    if comment is None or comment[1] <= 4:
-        return None
-    _kind, count, offset = comment
-    raw = block[offset : offset + count]
-    if len(raw) < count:
-        return None
-    if raw.startswith(_UNICODE_COMMENT):
-        return raw[8:].decode("utf-16-be" if order == ">" else "utf-16-le", errors="replace")
-    return raw[8:].decode("utf-8", errors="replace")
+def _header_candidates(shown: bytes) -> list[str]:
+    """What Image.open finds: it parses the headers and decodes no pixel."""
+    from PIL import Image
+
+    found: list[str] = []
+    with warnings.catch_warnings():
+        # Pillow warns of a large pixel count (no pixel is decoded here) and of odd EXIF.
+        warnings.filterwarnings("ignore", module=r"PIL\.")
+        with Image.open(io.BytesIO(shown), formats=("PNG", "JPEG", "WEBP")) as image:
+            found += _texts(image.info, PNG_KEYWORD)
+            if image.format != "PNG":  # a PNG's getexif() decodes the pixels to look for it
+                found += _user_comment(image)
+            found += _xmp_settings(image.info.get("xmp"))
+    return found
 
 
-def _tag(block: bytes, order: str, ifd: int, tag: int) -> tuple[int, int, int] | None:
-    """(type, count, value or offset) of a tag in the IFD at offset ifd; struct.error if cut."""
-    (entries,) = struct.unpack_from(order + "H", block, ifd)
-    for n in range(entries):
-        number, kind, count, value = struct.unpack_from(order + "HHII", block, ifd + 2 + 12 * n)
-        if number == tag:
-            return kind, count, value
-    return None
+def _user_comment(image: PILImage) -> list[str]:
+    """The EXIF UserComment as text; none when the EXIF block is missing or broken."""
+    try:
+        exif = image.getexif()
+        comment = exif.get_ifd(_EXIF_IFD).get(_USER_COMMENT)
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds on a broken block: try XMP
+        return []
+    return [_comment_text(comment, exif.endian)] if isinstance(comment, (bytes, str)) else []
+
+
+def _texts(texts: Mapping[Any, Any], keyword: str) -> Iterator[str]:
+    text = texts.get(keyword)
+    if isinstance(text, str):
+        yield text
+
+
+def _comment_text(comment: bytes | str, endian: str | None) -> str:
+    """An EXIF UserComment as text: 8 bytes name its character code (ASCII, UNICODE, ...)."""
+    raw = comment.encode("utf-8") if isinstance(comment, str) else comment
+    code, body = raw[:8], raw[8:]
+    if code != _UNICODE_COMMENT:
+        return body.decode("utf-8", errors="replace")
+    if body[:2] in (codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE):
+        return body.decode("utf-16", errors="replace")
+    # Without a byte-order mark, UCS-2 in the byte order of the EXIF block.
+    return body.decode("utf-16-be" if endian == ">" else "utf-16-le", errors="replace")
+
+
+def _xmp_settings(packet: bytes | str | None) -> Iterator[str]:
+    if isinstance(packet, str):
+        packet = packet.encode("utf-8")
+    if not packet:
+        return
+    match = _XMP_SETTINGS.search(packet) or _XMP_ATTRIBUTE.search(packet)
+    if match:
+        yield html.unescape(match.group(1).decode("utf-8", errors="replace"))
+
+
+def _png_texts_after_pixels(file: BinaryIO) -> dict[str, str]:
+    """A PNG's text chunks wherever they are, after the image data too (some tools put them
+    there, and Image.open reads those only when it decodes the pixels).
+
+    Pillow's own chunk reader (PngStream) reads each text chunk, with its limits on inflating;
+    every other chunk is skipped unread, so a huge file costs a few small reads.
+    """
+    from PIL import PngImagePlugin
+
+    file.seek(8)
+    stream = PngImagePlugin.PngStream(file)
+    try:
+        for _ in range(_MAX_CHUNKS):
+            kind, start, length = stream.read()
+            if kind == b"IEND":
+                break
+            if kind in _PNG_TEXT and length <= _MAX_DOCUMENT:
+                with contextlib.suppress(ValueError):  # a text bomb, or junk: that chunk only
+                    stream.call(kind, start, length)
+            file.seek(start + length + 4)  # past the data and the CRC
+    except (SyntaxError, EOFError, struct.error, OSError):
+        pass  # cut short or broken from here on: what was read before stands
+    return dict(stream.im_text)
 
 
 def _parse(text: str | bytes) -> dict[str, Any] | None:

@@ -5,16 +5,18 @@ comet.metadata, and nothing but None (never an exception) for junk, truncated or
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import logging
+import struct
 import tracemalloc
 import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
-from comet import outputs
+from comet import saved_files
 from comet.history import History
 from comet.jobs import save_prediction, start_job
 from comet.metadata import (
@@ -206,13 +208,15 @@ def test_every_truncation_is_read_without_raising_and_refused_for_writing(fmt):
     saved = with_settings(original, SETTINGS)
     for cut in range(len(saved)):
         assert read_settings(saved[:cut]) in (None, SETTINGS)
-    # A JPEG's scan data is copied unread: cut there, it still takes the settings.
-    scan_data = original.find(b"\xff\xda") + 4 if fmt == "JPEG" else len(original)
+    # A JPEG's scan is copied unread: cut in it, the file still takes the settings, and they
+    # read back once the scan's header is whole.
+    scan = original.find(b"\xff\xda") if fmt == "JPEG" else len(original)
+    scan_data = scan + 2 + int.from_bytes(original[scan + 2 : scan + 4], "big")
     for cut in range(len(original)):
-        if cut < scan_data:
+        if cut < scan + 4:
             with pytest.raises(MetadataError):
                 with_settings(original[:cut], SETTINGS)
-        else:
+        elif cut >= scan_data:
             assert read_settings(with_settings(original[:cut], SETTINGS)) == SETTINGS
 
 
@@ -273,6 +277,80 @@ def test_a_huge_file_is_read_by_seeking_past_the_pixels(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 5 * 1024 * 1024
+
+
+def with_pixel_count(data: bytes, width: int, height: int) -> bytes:
+    """The image with its header saying width x height (its data stays a few bytes)."""
+    if data.startswith(b"\x89PNG"):
+        ihdr = data[12:16] + struct.pack(">II", width, height) + data[24:29]
+        return data[:16] + ihdr[4:] + zlib.crc32(ihdr).to_bytes(4, "big") + data[33:]
+    frame = data.index(b"\xff\xc0") + 5  # JPEG: the frame header's height and width
+    return data[:frame] + struct.pack(">HH", height, width) + data[frame + 4 :]
+
+
+@pytest.mark.parametrize("case", ["png-bomb", "jpeg-bomb", "jpeg-of-junk"])
+def test_a_hostile_header_reads_as_none_at_the_cost_of_a_few_reads(tmp_path, case):
+    """A decompression-bomb header (Pillow refuses it) with our settings, or a 3 GB JPEG of
+    junk (sparse on disk): None, and Pillow is shown only the first few MB."""
+    path = tmp_path / "hostile"
+    if case == "jpeg-of-junk":
+        with open(path, "wb") as file:
+            file.write(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+            file.truncate(3 * 1024**3)
+    else:
+        saved = with_settings(encoded("PNG" if case == "png-bomb" else "JPEG"), SETTINGS)
+        path.write_bytes(with_pixel_count(saved, 60_000, 60_000))
+    tracemalloc.start()
+    try:
+        assert read_settings(path) is None
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 1024 * 1024
+
+
+def test_a_large_but_acceptable_pixel_count_still_reads():
+    saved = with_settings(encoded("PNG"), SETTINGS)
+    assert read_settings(with_pixel_count(saved, 10_000, 10_000)) == SETTINGS  # Pillow warns
+
+
+def rewritten(form: str) -> bytes:
+    """Our settings as other tools write them: compressed iTXt, a UNICODE comment, XMP alone."""
+    document = json.dumps(SETTINGS)
+    buffer = io.BytesIO()
+    if form == "png-compressed-itxt":
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt("comet", document, zip=True)
+        picture().save(buffer, "PNG", pnginfo=info)
+    elif form.startswith("jpeg-unicode-comment"):
+        exif = Image.Exif()
+        exif.endian = "<" if form.endswith("little-endian") else ">"
+        encoding = "utf-16-le" if form.endswith("little-endian") else "utf-16-be"
+        exif.get_ifd(USER_COMMENT[0])[USER_COMMENT[1]] = b"UNICODE\0" + document.encode(encoding)
+        picture().save(buffer, "JPEG", exif=exif.tobytes())
+    else:
+        xml = html.escape(document, quote=False)
+        packet = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><comet:settings>{xml}</comet:settings>'
+        picture().save(buffer, "JPEG" if form == "jpeg-xmp-only" else "WEBP", xmp=packet.encode())
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "png-compressed-itxt",
+        "jpeg-unicode-comment-little-endian",
+        "jpeg-unicode-comment-big-endian",
+        "jpeg-xmp-only",
+        "webp-xmp-only",
+    ],
+)
+def test_settings_other_tools_wrote_are_read_too(form):
+    data = rewritten(form)
+    if form.endswith("xmp-only"):
+        with Image.open(io.BytesIO(data)) as image:
+            assert USER_COMMENT[1] not in image.getexif().get_ifd(USER_COMMENT[0])
+    assert read_settings(data) == SETTINGS
 
 
 # -- what goes in -------------------------------------------------------------------------------
@@ -356,11 +434,11 @@ def test_the_sent_input_is_embedded_when_the_poll_body_leaves_it_out(
 def test_a_file_that_does_not_parse_is_saved_as_it_came_and_logged_once(
     tmp_path, caplog, monkeypatch
 ):
-    monkeypatch.setattr(outputs, "_embed_warned", False)
+    monkeypatch.setattr(saved_files, "_embed_warned", False)
     fake = b"\x89PNG\r\n\x1a\n" + b"\0" * 64  # a PNG signature, then nothing a PNG has
     uri = "data:image/png;base64," + base64.b64encode(fake).decode()
     prediction = Prediction(id="p3", model=SCHNELL, status="succeeded", output=[uri] * 3)
-    with caplog.at_level(logging.DEBUG, logger="comet.outputs"):
+    with caplog.at_level(logging.DEBUG, logger="comet.saved_files"):
         paths = save_outputs(prediction, tmp_path, workers=1)
     assert [p.read_bytes() for p in paths] == [fake] * 3
     said = [(r.levelno, r.getMessage()) for r in caplog.records]

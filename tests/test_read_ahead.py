@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from comet._constants import DEFAULT_CONCURRENCY
 from tests.support import wait_for
 from webui.read_ahead import ReadAhead
 from webui.runs import RunTicket
@@ -107,24 +109,26 @@ def _thread_of(seen: list[threading.Thread], gate: threading.Event | None = None
     yield 1
 
 
-def test_a_finished_runs_thread_is_reused_and_runs_at_once_each_get_one():
-    first: list[threading.Thread] = []
-    assert list(ReadAhead(_thread_of(first), keep=_all)) == [1]
-    wait_for(lambda: _idle_threads() >= 1, "the thread to be idle again")
-    before = set(threading.enumerate())
-    second: list[threading.Thread] = []
-    assert list(ReadAhead(_thread_of(second), keep=_all)) == [1]
-    assert second[0] in before  # an idle thread took it: no new thread for the next run
+def test_runs_at_once_each_get_a_worker_and_one_beyond_the_bound_waits_its_turn():
+    pool = ThreadPoolExecutor(max_workers=3)
+    try:
+        gate, held = threading.Event(), []
+        running = [ReadAhead(_thread_of(held, gate), keep=_all, pool=pool) for _ in range(3)]
+        wait_for(lambda: len(held) == 3, "three runs at once, none queued behind another")
+        beyond = ReadAhead(_thread_of(held), keep=_all, pool=pool)
+        assert len(held) == 3  # every worker is busy: the fourth waits, it is not lost
+        gate.set()
+        assert [list(r) for r in [*running, beyond]] == [[1]] * 4
+        assert len(set(held)) == 3  # the fourth ran on a worker freed by a finished run
+    finally:
+        pool.shutdown()
+
+
+def test_the_default_pool_runs_as_many_runs_at_once_as_the_app_allows():
     gate, held = threading.Event(), []
-    running = [ReadAhead(_thread_of(held, gate), keep=_all) for _ in range(3)]
-    wait_for(lambda: len(held) == 3, "three runs at once, none queued behind another")
-    assert len(set(held)) == 3 and all(t.daemon for t in held)
-    gate.set()
-    assert [list(r) for r in running] == [[1]] * 3
-
-
-def _idle_threads() -> int:
-    from webui import read_ahead
-
-    with read_ahead._THREADS._lock:
-        return read_ahead._THREADS._idle
+    try:
+        running = [ReadAhead(_thread_of(held, gate), keep=_all) for _ in range(DEFAULT_CONCURRENCY)]
+        wait_for(lambda: len(held) == DEFAULT_CONCURRENCY, "every run started, none queued")
+    finally:
+        gate.set()
+    assert [list(r) for r in running] == [[1]] * DEFAULT_CONCURRENCY

@@ -8,9 +8,15 @@ only once that line had reached the page: with 32 visitors at once a round trip 
 and seeing it done. `ReadAhead` runs the run's steps in a thread of their own from the start;
 the handler hands the page what they produced, the newest progress line only.
 
-Those threads are kept and reused: starting a thread waits until it runs, and the handler
-starts its run on the server's event loop, where with 32 runs starting at once each start
-waited for its turn at the interpreter lock (≈ 5 ms of the loop per run, cProfile).
+Those threads come from a ThreadPoolExecutor and are reused: starting a thread waits until it
+runs, and the handler starts its run on the server's event loop, where with 32 runs starting at
+once each start waited for its turn at the interpreter lock (≈ 5 ms of the loop per run,
+cProfile). The pool is bounded, and must never be smaller than the runs allowed at once: each
+run holds its worker while it waits, and a run beyond the bound would wait for a free one. Its
+default is room for DEFAULT_CONCURRENCY runs plus STOPPED_SPARE; an app allowing more runs
+passes `read_ahead_pool(settings.concurrency)` as `pool`. The pool's threads are joined when
+the interpreter exits (concurrent.futures does that), so the app's close must end the runs'
+waiting first (Services.close does: each run's next wait raises AppClosing).
 """
 
 from __future__ import annotations
@@ -18,54 +24,50 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import logging
-import queue
+import os
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
-__all__ = ["ReadAhead"]
+from comet._constants import DEFAULT_CONCURRENCY
 
-log = logging.getLogger(__name__)
+__all__ = ["STOPPED_SPARE", "ReadAhead", "read_ahead_pool"]
+
 T = TypeVar("T")
 _END = object()
+# Workers beyond the runs allowed at once: a run stopped while a step was under way keeps its
+# worker until that step returns (one request's timeout at most) while a new run starts.
+STOPPED_SPARE = 32
 
 
-class _Threads:
-    """Daemon threads kept for reuse: a job goes to an idle one, or to a new one if none is.
-
-    Daemon, so that a run still waiting never holds up the interpreter's exit (the app's close
-    ends the runs' waiting first). Threads never end: there are as many as runs ever ran at once.
-    """
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._idle = 0
-        self._lock = threading.Lock()
-
-    def run(self, job: Callable[[], None]) -> None:
-        with self._lock:
-            reuse = self._idle > 0
-            if reuse:
-                self._idle -= 1
-        self._jobs.put(job)
-        if not reuse:
-            threading.Thread(target=self._serve, name=self._name, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            job = self._jobs.get()
-            try:
-                job()
-            except BaseException:  # noqa: BLE001 - a job hands its errors on; this is a bug
-                log.exception("A run's thread failed")
-            with self._lock:
-                self._idle += 1
+def read_ahead_pool(concurrency: int = DEFAULT_CONCURRENCY) -> ThreadPoolExecutor:
+    """A pool with a worker for each of `concurrency` runs at once, plus STOPPED_SPARE."""
+    return ThreadPoolExecutor(max(1, concurrency) + STOPPED_SPARE, thread_name_prefix="run-ahead")
 
 
-_THREADS = _Threads("run-ahead")
+_default_lock = threading.Lock()
+_default_pool: ThreadPoolExecutor | None = None
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    """The pool of runs made without one of their own, made when first needed."""
+    global _default_pool
+    with _default_lock:
+        if _default_pool is None:
+            _default_pool = read_ahead_pool()
+        return _default_pool
+
+
+def _forget_pool() -> None:
+    """A forked child has none of the parent's threads: it makes its own pool when needed."""
+    global _default_pool, _default_lock
+    _default_lock = threading.Lock()
+    _default_pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _wake(waiter: asyncio.Future) -> None:
@@ -78,10 +80,13 @@ class ReadAhead(Generic[T]):
 
     The consumer gets every item `keep` says must be seen, in order; of the others (progress
     lines) only the newest waiting one. Closing never waits: the thread closes `items` itself
-    once its current step returns (a close from here could not interrupt it).
+    once its current step returns (a close from here could not interrupt it). The thread is a
+    worker of `pool` (by default one shared pool, see read_ahead_pool).
     """
 
-    def __init__(self, items: Iterator[T], *, keep: Callable[[T], bool]) -> None:
+    def __init__(
+        self, items: Iterator[T], *, keep: Callable[[T], bool], pool: Executor | None = None
+    ) -> None:
         self._items = items
         self._keep = keep
         self._ready: deque[T] = deque()
@@ -91,7 +96,7 @@ class ReadAhead(Generic[T]):
         self._error: BaseException | None = None
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = []
         context = contextvars.copy_context()
-        _THREADS.run(lambda: context.run(self._produce))
+        (pool if pool is not None else _shared_pool()).submit(context.run, self._produce)
 
     def _produce(self) -> None:
         try:
