@@ -8,6 +8,11 @@ its simulator's completion of the prediction (`sim.completion_time`) to the mome
 returned; requests per prediction are counted from `sim.received`. Prints figures and
 ratios; asserts nothing.
 
+Then, per profile, the lying clock: CometClient against an honest simulator and against one
+whose timestamps claim 0.05 s of work (`Simulator(claimed_seconds=0.05)`) while runs take
+their usual time, seeded alike, interleaved in one pool; it prints the polls per prediction
+of each and their ratio (replicate-python reads no timestamps, so it is not in this part).
+
     pip install -r bench/requirements.txt
     python bench/bench_client.py            # 100 runs per client per profile, cold start
     python bench/bench_client.py --seeded   # CometClient first seeded as the app seeds it
@@ -37,6 +42,8 @@ from comet.simulator import Simulator  # noqa: E402
 
 KEY = "bench-key-0001"
 OURS, THEIRS = "CometClient", "replicate 1.0.7"
+HONEST, LYING = "honest clock", "lying clock"
+LYING_CLAIM = 0.05  # seconds of work the lying clock's timestamps claim
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,11 @@ def run_theirs(client: replicate.Client, sim: Simulator, model: str) -> Result:
 def api_requests(sim: Simulator) -> int:
     """The create and poll requests a simulator received."""
     return sum(1 for request in sim.received if "/predictions" in request.path)
+
+
+def polls_sent(sim: Simulator) -> int:
+    """The poll requests a simulator received."""
+    return sum(1 for r in sim.received if r.method == "GET" and "/predictions/" in r.path)
 
 
 def bench_profile(profile: Profile, args: argparse.Namespace) -> None:
@@ -133,6 +145,46 @@ def bench_profile(profile: Profile, args: argparse.Namespace) -> None:
     )
 
 
+def bench_lying_clock(profile: Profile, args: argparse.Namespace) -> None:
+    """CometClient against an honest server and one whose timestamps claim 0.05 s of work."""
+    with contextlib.ExitStack() as stack:
+        sims = {
+            name: stack.enter_context(
+                Simulator(
+                    time_scale=args.time_scale,
+                    image_size=16,
+                    durations={profile.model: profile.seconds},
+                    rng_seed=args.seed,
+                    claimed_seconds=LYING_CLAIM if name == LYING else None,
+                )
+            )
+            for name in (HONEST, LYING)
+        }
+        clients = {
+            name: stack.enter_context(CometClient(api_key=KEY, base_url=sim.base_url))
+            for name, sim in sims.items()
+        }
+        if args.seeded:  # each seeded from its own server's history: the liar's holds its claims
+            earlier = random.Random(args.seed + 1000)  # noqa: S311 - simulated timings
+            history = [earlier.uniform(*profile.seconds) * args.time_scale for _ in range(20)]
+            clients[HONEST].durations.seed(profile.model, history)
+            clients[LYING].durations.seed(profile.model, [LYING_CLAIM] * 20)
+        jobs = []
+        for _ in range(args.runs):
+            for name in (HONEST, LYING):
+                jobs.append(lambda n=name: run_ours(clients[n], sims[n], profile.model))
+        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            lags = [result.lag for result in pool.map(lambda job: job(), jobs)]
+    per_run = {name: polls_sent(sim) / args.runs for name, sim in sims.items()}
+    print(f"  lying clock (timestamps claim {LYING_CLAIM:g} s), CometClient, same runs:")
+    for index, name in enumerate((HONEST, LYING)):
+        mean = statistics.mean(lags[index::2])
+        print(
+            f"    {name:<13} {per_run[name]:6.2f} polls/prediction, mean lag {mean * 1000:4.0f} ms"
+        )
+    print(f"    lying/honest: polls {per_run[LYING] / per_run[HONEST]:.2f}×")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=100, help="runs per client per profile")
@@ -150,6 +202,7 @@ def main() -> int:
     for profile in PROFILES:
         if args.only in profile.name:
             bench_profile(profile, args)
+            bench_lying_clock(profile, args)
     return 0
 
 

@@ -32,6 +32,7 @@ DEFAULT_CONCURRENCY = 128  # runs at once, across all visitors: they wait on the
 DEFAULT_MAX_RUNS_PER_HOUR = 20
 DEFAULT_MAX_CONCURRENT_PER_VISITOR = 2
 DEFAULT_MAX_IMAGES_PER_RUN = 4
+DEFAULT_MAX_RUNS_PER_DAY = 200  # shared: runs per UTC day on the owner's key, all visitors
 
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled"})
 
@@ -49,6 +50,9 @@ DURATION_OUTLIER = 3.0  # a duration over 3× the median is a queue, not the mod
 DURATION_SAMPLES = 20  # recent durations that shape an estimate
 DURATION_SAME_INPUT = 3  # with this many from the same input size, only those are used
 DURATION_MEMORY = 100  # durations remembered per model
+# A server's duration is believed unless the client's polls contradict it by more than this
+# (timestamps cut to the millisecond, a status that shows a moment after its completed_at).
+OBSERVATION_SLACK = 0.25
 CREATED_MEMORY = 256  # predictions a client remembers creating (when and with what input)
 
 # Saving outputs side by side, so each image is on screen as soon as its own file is written.

@@ -1,9 +1,10 @@
-"""The client's transport: kept connections to one host, its environment settings, and what a
-failed connection means."""
+"""The client's transport: kept connections to one host, its environment settings, and sending
+one request (`send`), with what a failed one means."""
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -11,9 +12,9 @@ from urllib3.util.retry import Retry
 
 from . import _constants as C
 from ._redact import Redactor
-from .errors import snippet
+from .errors import APIStatusError, CometConnectionError, CometTimeout, ServerError, snippet
 
-__all__ = ["Transport", "never_connected", "reason"]
+__all__ = ["Transport", "never_connected", "reason", "send"]
 
 
 class Transport:
@@ -71,6 +72,79 @@ class Transport:
     def close(self) -> None:
         """Close the kept connections (a request after this opens a new one)."""
         self.adapter.close()
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    base_url: str,
+    path: str,
+    *,
+    timeout: tuple[float, float],
+    redactor: Redactor,
+    json: Any = None,
+    creating: bool = False,
+    prediction_id: str | None = None,
+) -> Any:
+    """Send one request (timeout: connect, read); its JSON body, or the CometError it means.
+
+    A create (creating=True) that may have reached the server says so in its error: it is
+    never resent, so that nobody pays twice.
+    """
+    url = f"{base_url}{path}"
+    try:
+        response = session.request(method, url, json=json, timeout=timeout, allow_redirects=False)
+    except requests.exceptions.ConnectTimeout as exc:
+        raise CometConnectionError(
+            f"Could not connect to {base_url} within {timeout[0]:.0f} s.",
+            prediction_id=prediction_id,
+        ) from exc
+    except requests.exceptions.ReadTimeout as exc:
+        if creating:
+            raise CometTimeout(
+                f"{base_url} did not answer the create request within "
+                f"{timeout[1]:g} s. The prediction may have been created (and billed) "
+                "anyway; it was not retried so that you do not pay twice. Check your "
+                "CometAPI dashboard before trying again."
+            ) from exc
+        raise CometTimeout(
+            f"{base_url} did not answer within {timeout[1]:g} s.",
+            prediction_id=prediction_id,
+        ) from exc
+    except requests.exceptions.ConnectionError as exc:
+        if creating and not never_connected(exc):
+            raise CometConnectionError(
+                f"The connection to {base_url} dropped after the create request was "
+                "sent. The prediction may have been created (and billed); it was not "
+                "retried so that you do not pay twice."
+            ) from exc
+        raise CometConnectionError(
+            f"Could not reach {base_url}: {reason(exc, redactor)}",
+            prediction_id=prediction_id,
+        ) from exc
+    except requests.exceptions.RequestException as exc:
+        raise CometConnectionError(
+            f"Request to {base_url} failed: {reason(exc, redactor)}",
+            prediction_id=prediction_id,
+        ) from exc
+    with response:
+        if response.status_code >= 300:
+            raise APIStatusError.from_response(
+                response,
+                creating=creating,
+                prediction_id=prediction_id,
+                redactor=redactor,
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise ServerError(
+                f"{base_url} sent a response that is not valid JSON "
+                f"(HTTP {response.status_code}, "
+                f"{snippet(response.text, redactor=redactor)}).",
+                status_code=response.status_code,
+                prediction_id=prediction_id,
+            ) from None
 
 
 def never_connected(exc: requests.exceptions.ConnectionError) -> bool:

@@ -13,14 +13,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
 from . import _constants as C
 from ._redact import Redactor, register_secret
-from ._transport import Transport, never_connected, reason
-from .durations import DurationMemory, parse_timestamp, prediction_seconds
+from ._transport import Transport, send
+from .durations import DurationMemory, Observation, parse_timestamp, prediction_seconds
 from .errors import (
-    APIStatusError,
     AuthenticationError,
     CometConnectionError,
     CometError,
@@ -57,8 +54,28 @@ class _Created:
     # on its way (a busy server) made every poll early by that much, and a poll early by a
     # hair costs a whole gap and a request.
     born: float
+    # From sending the create to its answer: created_at may be up to this much before born,
+    # so a server's duration may exceed what this client saw by as much (durations.py).
+    round_trip: float
     model: str
     input: dict[str, Any]
+
+
+def _observation(
+    created: _Created | None,
+    running: float | None,
+    done: float,
+    schedule: PollSchedule | None = None,
+) -> Observation | None:
+    """What this client saw of a run it created (its clock readings, counted from its birth)."""
+    if created is None:
+        return None  # resumed by id: nothing of ours to measure its duration from
+    since = None if running is None else running - created.born
+    shortest = 0.0
+    if schedule is not None:
+        expected = schedule.expectation
+        shortest = expected.shortest if expected.shortest is not None else expected.low
+    return Observation(since, done - created.born, created.round_trip, shortest)
 
 
 def _catalogue_validator(model: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -190,6 +207,7 @@ class CometClient:
                 values = self._validator(model, values)
             path = f"{C.API_PREFIX}/models/{model}/predictions"
             for attempt in range(1, C.CREATE_MAX_TRIES + 1):
+                sent = self._clock()
                 try:
                     body = self._request("POST", path, json={"input": values}, creating=True)
                 except RateLimitError as exc:
@@ -200,7 +218,8 @@ class CometClient:
                     self._pause(wait)
                     continue
                 prediction = self._parse_prediction(body)
-                created = _Created(self._clock(), model, values)
+                answered = self._clock()
+                created = _Created(answered, answered - sent, model, values)
                 self._remember_created(prediction.id, created)
                 return prediction
             raise AssertionError("unreachable")  # pragma: no cover
@@ -275,7 +294,7 @@ class CometClient:
         known = prediction if isinstance(prediction, Prediction) else None
         created = self._created_record(prediction_id)
         if known is not None and known.done:
-            self._learn(known, created)
+            self._learn(known, created, _observation(created, None, self._clock()))
             yield known
             return
         deadline_seconds = self.timeout if timeout is None else float(timeout)
@@ -290,6 +309,7 @@ class CometClient:
             schedule = self._schedule(created.model, created.input, expected_seconds)
             next_at = born + schedule.next_poll(now - born)
         failures = 0
+        running: float | None = None  # when the last poll that saw the run going was sent
         while True:
             now = self._clock()
             if next_at > now:
@@ -305,6 +325,7 @@ class CometClient:
             sent = self._clock()
             try:
                 current = self._poll_once(prediction_id, remaining)
+                answered = self._clock()
             except _RETRYABLE_POLL_ERRORS as exc:
                 failures += 1
                 wait = self._backoff(failures, getattr(exc, "retry_after", None))
@@ -325,8 +346,10 @@ class CometClient:
             last_status = current.status
             yield current
             if current.done:
-                self._learn(current, created)
+                seen = _observation(created, running, answered, schedule)
+                self._learn(current, created, seen)
                 return
+            running = sent
             if born is None:
                 born = self._born(current, sent)
             if schedule is None:
@@ -347,17 +370,28 @@ class CometClient:
         age = self._wall_clock() - created_at
         return fallback - age if age > 0 else fallback
 
-    def _learn(self, prediction: Prediction, created: _Created | None) -> None:
-        """Remember how long a successful prediction took, for the next schedule."""
+    def _learn(
+        self, prediction: Prediction, created: _Created | None, seen: Observation | None
+    ) -> None:
+        """Remember how long a successful prediction took, for the next schedule.
+
+        The server's duration, unless what this client saw contradicts it (DurationMemory.learn).
+        """
         if not prediction.succeeded:
             return
-        seconds = prediction_seconds(prediction)
-        if seconds is None and created is not None:
-            seconds = self._clock() - created.born  # our own observation: a little late
+        reported = prediction_seconds(prediction)
         model = created.model if created is not None else prediction.model
         values = created.input if created is not None else prediction.input
-        if seconds is not None and model:
-            self.durations.record(model, seconds, values, prediction_id=prediction.id)
+        learned = self.durations.learn(model, reported, seen, values, prediction_id=prediction.id)
+        if reported is not None and learned == "observed" and seen is not None:
+            self._log(
+                logging.INFO,
+                "Prediction %s: not learning the %.2f s its timestamps claim (this client's "
+                "polls contradicted them, now or before); learned %.2f s from the polls",
+                prediction.id,
+                reported,
+                seen.estimate(),
+            )
 
     def _remember_created(self, prediction_id: str, created: _Created) -> None:
         with self._created_lock:
@@ -419,63 +453,17 @@ class CometClient:
         prediction_id: str | None = None,
         read_timeout: float | None = None,
     ) -> Any:
-        url = f"{self.base_url}{path}"
-        timeout = (self.connect_timeout, read_timeout or self.read_timeout)
-        try:
-            response = self._session.request(
-                method, url, json=json, timeout=timeout, allow_redirects=False
-            )
-        except requests.exceptions.ConnectTimeout as exc:
-            raise CometConnectionError(
-                f"Could not connect to {self.base_url} within {self.connect_timeout:.0f} s.",
-                prediction_id=prediction_id,
-            ) from exc
-        except requests.exceptions.ReadTimeout as exc:
-            if creating:
-                raise CometTimeout(
-                    f"{self.base_url} did not answer the create request within "
-                    f"{timeout[1]:g} s. The prediction may have been created (and billed) "
-                    "anyway; it was not retried so that you do not pay twice. Check your "
-                    "CometAPI dashboard before trying again."
-                ) from exc
-            raise CometTimeout(
-                f"{self.base_url} did not answer within {timeout[1]:g} s.",
-                prediction_id=prediction_id,
-            ) from exc
-        except requests.exceptions.ConnectionError as exc:
-            if creating and not never_connected(exc):
-                raise CometConnectionError(
-                    f"The connection to {self.base_url} dropped after the create request was "
-                    "sent. The prediction may have been created (and billed); it was not "
-                    "retried so that you do not pay twice."
-                ) from exc
-            raise CometConnectionError(
-                f"Could not reach {self.base_url}: {reason(exc, self._redactor)}",
-                prediction_id=prediction_id,
-            ) from exc
-        except requests.exceptions.RequestException as exc:
-            raise CometConnectionError(
-                f"Request to {self.base_url} failed: {reason(exc, self._redactor)}",
-                prediction_id=prediction_id,
-            ) from exc
-        with response:
-            if response.status_code >= 300:
-                raise APIStatusError.from_response(
-                    response,
-                    creating=creating,
-                    prediction_id=prediction_id,
-                    redactor=self._redactor,
-                )
-            try:
-                return response.json()
-            except ValueError:
-                raise ServerError(
-                    f"{self.base_url} sent a response that is not valid JSON "
-                    f"(HTTP {response.status_code}, "
-                    f"{snippet(response.text, redactor=self._redactor)}).",
-                    status_code=response.status_code,
-                    prediction_id=prediction_id,
-                ) from None
+        return send(
+            self._session,
+            method,
+            self.base_url,
+            path,
+            timeout=(self.connect_timeout, read_timeout or self.read_timeout),
+            redactor=self._redactor,
+            json=json,
+            creating=creating,
+            prediction_id=prediction_id,
+        )
 
     def _parse_prediction(self, body: Any, *, prediction_id: str | None = None) -> Prediction:
         """The body as a Prediction; text a model echoes (error, logs) never holds a key."""

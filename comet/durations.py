@@ -1,8 +1,9 @@
 """How long predictions take, remembered per model and input size, to plan when to poll.
 
 A client records the duration of every prediction it sees succeed (created_at to completed_at
-as the API reports them, else its own observation) and asks this memory when the next one is
-likely to finish. The app and the CLI seed it from the history file once, and share it:
+as the API reports them, checked against what its own polls saw: see `DurationMemory.learn`)
+and asks this memory when the next one is likely to finish. The app and the CLI seed it from
+the history file once, and share it:
 
     memory = DurationMemory()
     seed_from_history(memory, history)            # every catalogue model, per image count
@@ -20,7 +21,8 @@ import re
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
 from . import _constants as C
 from .models import MODELS, get_model
@@ -29,6 +31,7 @@ from .prediction import Prediction, parse_time
 
 __all__ = [
     "DurationMemory",
+    "Observation",
     "seed_from_history",
     "work_units",
     "prediction_seconds",
@@ -36,6 +39,57 @@ __all__ = [
 ]
 
 _MEGAPIXELS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:MP)?\s*$", re.IGNORECASE)
+
+Learned = Literal["reported", "observed"]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a client saw of one run, in seconds on its own clock since the create's answer.
+
+    The server stamped created_at at most create_round_trip before that answer, and the run
+    ended after the last poll that saw it running was sent (running; None when no poll did)
+    and before the answer that saw it finished arrived (done). Only these intervals are
+    compared with the server's duration, never wall times: the server's clock may be set
+    differently from ours, but a second is a second on both. expected_shortest is the
+    shortest duration the client expected when it scheduled the run (0: no idea).
+    """
+
+    running: float | None
+    done: float
+    create_round_trip: float = 0.0
+    expected_shortest: float = 0.0
+
+    def contradicts(self, seconds: float) -> bool:
+        """True when the server's duration cannot be what happened, beyond a network's slack."""
+        slack = C.OBSERVATION_SLACK
+        if self.running is not None and seconds < self.running - slack:
+            return True  # a poll sent later than that still saw it running
+        return seconds > self.done + self.create_round_trip + slack  # longer than we waited
+
+    def estimate(self) -> float:
+        """The client's own guess at the run's duration: as fine as its polls, no finer.
+
+        Seen running, then done: the middle of the two. Seen done at the first poll: the run
+        ended at some moment before it that the poll cannot tell. Taking the poll's own time
+        would make each such run look as long as the poll was late: the shortest duration
+        learned would rise, the next first poll come later, and the guesses drift later run
+        after run (a lag that grows). So such a run counts as the shortest one expected: it
+        confirms that runs end that early and leaves the schedule where it was; one that
+        ended before even that counts as `done`, which moves the schedule earlier.
+        """
+        if self.running is not None:
+            return (self.running + self.done) / 2
+        if 0 < self.expected_shortest < self.done:
+            return self.expected_shortest
+        return self.done
+
+
+class _Run(NamedTuple):
+    prediction_id: str | None
+    work: float
+    seconds: float
+    reported: bool  # the server's word (its timestamps, or history's copy of them)
 
 
 def work_units(model: str, input: Mapping[str, Any] | None = None) -> float:  # noqa: A002
@@ -80,8 +134,8 @@ class DurationMemory:
 
     def __init__(self, limit: int = C.DURATION_MEMORY) -> None:
         self._limit = limit
-        # model -> (prediction id or None, work units, seconds), oldest first
-        self._runs: dict[str, deque[tuple[str | None, float, float]]] = {}
+        self._runs: dict[str, deque[_Run]] = {}  # per model, oldest first
+        self._doubted: set[str] = set()  # models whose server timestamps a poll contradicted
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -96,17 +150,69 @@ class DurationMemory:
         input: Mapping[str, Any] | None = None,  # noqa: A002
         *,
         prediction_id: str | None = None,
+        reported: bool = True,
     ) -> bool:
-        """Remember one duration (once per prediction id); False when it was not kept."""
+        """Remember one duration (once per prediction id); False when it was not kept.
+
+        reported: the duration is the server's word (its timestamps), not the client's own
+        observation; those are forgotten if the server's timestamps are ever caught wrong.
+        """
         if not model or not _usable(seconds):
             return False
         work = work_units(model, input)
         with self._lock:
             runs = self._runs.setdefault(model, deque(maxlen=self._limit))
-            if prediction_id is not None and any(run[0] == prediction_id for run in runs):
+            if prediction_id is not None and any(
+                run.prediction_id == prediction_id for run in runs
+            ):
                 return False
-            runs.append((prediction_id, work, float(seconds)))
+            runs.append(_Run(prediction_id, work, float(seconds), reported))
         return True
+
+    def learn(
+        self,
+        model: str,
+        reported: float | None,
+        observed: Observation | None,
+        input: Mapping[str, Any] | None = None,  # noqa: A002
+        *,
+        prediction_id: str | None = None,
+    ) -> Learned | None:
+        """Record one finished run: the server's duration if the client's polls allow it.
+
+        The server's duration (created_at to completed_at) is exact where the client's own
+        observation is only as fine as its polls, so it is kept whenever the observation
+        allows it. One that the observation contradicts (a poll sent later still saw the run
+        going, or the client could not have waited that long) is discarded, and so is every
+        duration taken on the server's word for this model (seeds from history included):
+        timestamps caught wrong once are not believed again for this model, since a poll
+        that comes first after the run ended cannot tell a true duration from a false one.
+
+        In their place, and whenever the server gives no duration, the client learns its own
+        estimate (Observation.estimate) rather than nothing: what a schedule has to predict is
+        when a poll will see the run finished, which is just what the polls measured; and
+        learning nothing would leave a model whose server lies on the catalogue's wide window
+        for good, paying a cold start's polls on every run. Returns which was learned, or
+        None when nothing was (no observation to fall back on, or this id is known already).
+        """
+        if not model:
+            return None
+        if reported is not None and observed is not None and observed.contradicts(reported):
+            with self._lock:
+                self._doubted.add(model)
+                runs = self._runs.get(model, ())
+                kept = [run for run in runs if not run.reported]
+                if len(kept) < len(runs):
+                    self._runs[model] = deque(kept, maxlen=self._limit)
+        with self._lock:
+            believed = reported is not None and model not in self._doubted
+        if believed and self.record(model, reported, input, prediction_id=prediction_id):
+            return "reported"
+        if not believed and observed is not None:
+            own = observed.estimate()
+            if self.record(model, own, input, prediction_id=prediction_id, reported=False):
+                return "observed"
+        return None
 
     def seed(
         self,
@@ -126,11 +232,13 @@ class DurationMemory:
         kept = 0
         with self._lock:
             runs = self._runs.setdefault(model, deque(maxlen=self._limit))
+            if model in self._doubted:
+                return 0  # history's durations are the server's timestamps, caught wrong
             for value in seconds:
                 if len(runs) >= self._limit:
                     break  # full of fresher durations already
                 if _usable(value):
-                    runs.appendleft((None, work, float(value)))
+                    runs.appendleft(_Run(None, work, float(value), True))
                     kept += 1
         return kept
 
@@ -139,10 +247,11 @@ class DurationMemory:
         work = work_units(model, input)
         with self._lock:
             runs = list(self._runs.get(model, ()))
-        same = [seconds for _, w, seconds in runs if math.isclose(w, work, rel_tol=0.01)]
+        same = [run.seconds for run in runs if math.isclose(run.work, work, rel_tol=0.01)]
         if len(same) >= C.DURATION_SAME_INPUT:
             return same[-C.DURATION_SAMPLES :]
-        return [seconds * _scale(work) / _scale(w) for _, w, seconds in runs][-C.DURATION_SAMPLES :]
+        scaled = [run.seconds * _scale(work) / _scale(run.work) for run in runs]
+        return scaled[-C.DURATION_SAMPLES :]
 
     def expect(
         self,

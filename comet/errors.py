@@ -8,7 +8,10 @@ CometAPI's own error guide:
   e.g. a model or a field not enabled for it (`PermissionDeniedError`);
 - 400 and 422, and a 5xx whose envelope says `code: invalid_request`, are malformed requests
   (`InvalidInputError`): never retried, and not reported as a create that may have run;
-- 404 `NotFoundError`; 429 `RateLimitError` with `retry_after`; other 5xx `ServerError`.
+- 404 `NotFoundError`; 429 `RateLimitError` with `retry_after`; other 5xx `ServerError`,
+  Cloudflare's 520-530 included (the guide lists 524, a timeout at the origin, as retryable):
+  a poll is retried and a create never resent (after a 520, 522 or 524 the origin may have
+  acted on it; the rarer others are not told apart), and the message says what the code means.
 
 Bodies are parsed defensively: CometAPI's `{"error": {"message", "code"}}`, Replicate's
 `{"detail", "title"}`, or anything else (an HTML page from a gateway).
@@ -41,6 +44,17 @@ __all__ = [
 ]
 
 CONSOLE_URL = "https://api.cometapi.com/console/token"
+_CLOUDFLARE = "Cloudflare, in front of CometAPI,"
+_GATEWAY_CAUSES = {  # Cloudflare's own 5xx codes: https://developers.cloudflare.com/support/
+    520: f"{_CLOUDFLARE} got an empty or unreadable answer from it.",
+    521: f"{_CLOUDFLARE} found it refusing connections.",
+    522: f"{_CLOUDFLARE} timed out connecting to it.",
+    523: f"{_CLOUDFLARE} could not reach it.",
+    524: f"{_CLOUDFLARE} gave up waiting for its answer (a timeout).",
+    525: f"{_CLOUDFLARE} could not complete a TLS handshake with it.",
+    526: f"{_CLOUDFLARE} found its TLS certificate invalid.",
+    530: f"{_CLOUDFLARE} could not reach it (the page gives a 1xxx error code).",
+}
 _SENTENCE_ENDS = (".", "!", "?", "…")
 
 
@@ -294,8 +308,9 @@ def _from_response(
             else ""
         )
         inner = f"HTTP {status} ({plain})" if page else f"HTTP {status}: {plain}"
+        cause = f" {_GATEWAY_CAUSES[status]}" if status in _GATEWAY_CAUSES else ""
         return ServerError(
-            f"CometAPI had a server error ({inner}).{note}",
+            f"CometAPI had a server error ({inner}).{cause}{note}",
             retry_after=parse_retry_after(response, body),
             **kwargs,
         )

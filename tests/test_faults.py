@@ -194,7 +194,7 @@ def test_429_burst_on_polls_waits_retry_after_and_the_run_succeeds(job_env, cloc
 # -- 5xx ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [500, 502, 503])
+@pytest.mark.parametrize("status", [500, 502, 503, 524])  # 524: Cloudflare's origin timeout
 def test_5xx_html_page_on_polls_is_retried_and_the_run_succeeds(job_env, caplog, status):
     sim, client, history, out = job_env
     sim.add_fault("get", status=status, times=2)

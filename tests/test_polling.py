@@ -9,7 +9,13 @@ import pytest
 import responses
 
 from comet import CometClient
-from comet.durations import DurationMemory, seed_from_history, work_units
+from comet.durations import (
+    DurationMemory,
+    Observation,
+    prediction_seconds,
+    seed_from_history,
+    work_units,
+)
 from comet.errors import CometTimeout
 from comet.history import History
 from comet.polling import Expectation, PollSchedule
@@ -25,16 +31,23 @@ T0 = 1_790_000_000.0  # the fake server's wall clock at creation
 
 
 class FakeAPI:
-    """The two routes on the fake clock: a prediction that takes `duration` seconds."""
+    """The two routes on the fake clock: a prediction that takes `duration` seconds.
 
-    def __init__(self, clock, duration, *, model=SCHNELL, faults=(), create_delays=(0.0, 0.0)):
+    claimed: a lying clock, whose completed_at says the run took that long instead.
+    """
+
+    def __init__(
+        self, clock, duration, *, model=SCHNELL, faults=(), create_delays=(0.0, 0.0), claimed=None
+    ):
         self.clock = clock
         self.duration = duration
+        self.claimed = duration if claimed is None else claimed
         self.create_delays = create_delays  # seconds on the way in, and back out
         self.model = model
         self.faults = list(faults)  # (status, headers) answered to the next polls, in order
         self.created = None
         self.polls = []  # clock readings when each poll arrived
+        self.statuses = []  # what each answered poll said
         owner, name = model.split("/")
         responses.add_callback(
             responses.POST,
@@ -54,7 +67,7 @@ class FakeAPI:
         body.update(id=PID, model=self.model, status=status, created_at=self._iso(0))
         if status == "succeeded":
             body.update(output=["https://example.com/out-0.webp"])
-            body["completed_at"] = self._iso(self.duration)
+            body["completed_at"] = self._iso(self.claimed)
         return body
 
     def _create(self, request):
@@ -70,7 +83,8 @@ class FakeAPI:
             status, headers = self.faults.pop(0)
             return status, headers, json.dumps({"detail": "slow down"})
         done = self.clock.now - self.created >= self.duration
-        return 200, {}, json.dumps(self._body("succeeded" if done else "processing"))
+        self.statuses.append("succeeded" if done else "processing")
+        return 200, {}, json.dumps(self._body(self.statuses[-1]))
 
     @property
     def poll_offsets(self):
@@ -257,13 +271,35 @@ def test_a_client_learns_durations_from_its_own_runs(make_client, clock):
     client = make_client()
     assert client.durations.expect(PRO, {"prompt": "x"}).source == "catalogue"
     client.run(PRO, {"prompt": "x"})
+    assert "processing" in api.statuses  # checked against polls that saw it running…
+    assert client.durations.samples(PRO) == [10.0]  # …and kept exact: the server's own figure
     learned = client.durations.expect(PRO, {"prompt": "x"})
-    assert learned.source == "learned" and learned.typical == pytest.approx(10.0)
+    assert learned.source == "learned" and learned.typical == 10.0
     first_run = len(api.polls)
     api.polls.clear()
     client.run(PRO, {"prompt": "x"})
     assert len(api.polls) < first_run
     assert sum(1 for t in api.poll_offsets if t < 5.0) <= 3  # sparse before [5, 15]
+
+
+@responses.activate
+@pytest.mark.parametrize("claimed", [0.05, 9.0])  # less than a poll saw, more than was waited
+def test_a_duration_the_polls_contradict_is_not_learned_nor_the_servers_word_after(
+    make_client, clock, claimed
+):
+    api = FakeAPI(clock, duration=2.0, claimed=claimed)
+    client = make_client()
+    client.durations.seed(SCHNELL, [claimed] * 3)  # a history of the same server's timestamps
+    client.run(SCHNELL, {"prompt": "x"})
+    seen = list(zip(api.poll_offsets, api.statuses, strict=True))
+    running = max(t for t, status in seen if status == "processing")
+    done = min(t for t, status in seen if status == "succeeded")
+    assert running < 2.0 <= done
+    # Neither the claim nor the seeds taken on the server's word: the middle of what polls saw.
+    assert client.durations.samples(SCHNELL) == [pytest.approx((running + done) / 2)]
+    # Caught once, it is not believed again, even where no poll could tell (seen done at once).
+    assert client.durations.learn(SCHNELL, claimed, Observation(None, 2.2)) == "observed"
+    assert client.durations.samples(SCHNELL)[-1] == 2.2
 
 
 @responses.activate
@@ -350,6 +386,26 @@ def test_the_client_learns_from_the_simulators_timestamps():
         assert len(polls(sim)) == 3
     samples = c.durations.samples(SCHNELL)
     assert len(samples) == 2 and all(0 <= s < 1.0 for s in samples)
+
+
+def test_a_lying_clock_costs_at_most_half_again_the_polls_of_an_honest_one():
+    # Timestamps claiming 0.05 s of work for 2 s runs: believed, they cost 55 polls, not 15.
+    polls_sent = {}
+    for claimed in (None, 0.05):
+        clock = FakeClock()
+        durations = {SCHNELL: (2.0, 2.0)}
+        with Simulator(
+            image_size=16, clock=clock, durations=durations, claimed_seconds=claimed
+        ) as sim:
+            with CometClient(
+                api_key="sk-sim-123456", base_url=sim.base_url, clock=clock, sleep=clock.sleep
+            ) as client:
+                last = [client.run(SCHNELL, {"prompt": "x"}) for _ in range(6)][-1]
+            polls_sent[claimed] = len(polls(sim))
+        claims = prediction_seconds(last)
+        assert claims == pytest.approx(claimed or 2.0, abs=0.002)  # what the timestamps say
+        assert sim.completion_time(last.id) - sim.predictions[last.id].created_mono == 2.0
+    assert polls_sent[0.05] <= 1.5 * polls_sent[None]
 
 
 def test_history_durations_seed_a_memory(tmp_path):

@@ -4,7 +4,8 @@ It is a real HTTP server (so the app's demo mode and the tests exercise the real
 with the documented routes and error shapes, the models of the catalogue (comet.models), a
 lazily computed prediction timeline, placeholder images drawn with Pillow, and fault injection.
 
-Modules: core (the Simulator), server (HTTP routing and the serving thread), prediction (one
+Modules: core (the Simulator), server (HTTP routing and the serving thread, holding the
+Simulator as a Backend protocol so that it needs no import of core), prediction (one
 prediction's timeline and body), validation (input checks from the catalogue), inputs (input
 images, sizes, counts), drawing (render_image), faults, bodies, demo (demo_simulator), cli.
 """

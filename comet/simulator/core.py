@@ -51,6 +51,9 @@ class Simulator:
         then times time_scale. Models not named keep typical_seconds.
     rng_seed: seeds the random.Random those draws come from, so a benchmark run repeats.
     clock: the monotonic clock the timeline runs on (time.monotonic; a fake one in tests).
+    claimed_seconds: a lying clock: every prediction's timestamps (started_at, completed_at,
+        metrics.predict_time) claim this many seconds of work, whatever it really takes
+        (its statuses keep the real timeline). None: the timestamps tell the truth.
     completion_time(prediction_id) is the clock() time at which a prediction becomes terminal,
     so a benchmark in the same process can measure how late a client noticed.
 
@@ -72,6 +75,7 @@ class Simulator:
         rng_seed: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         draw_ahead: bool = False,
+        claimed_seconds: float | None = None,
     ) -> None:
         if host == "localhost":
             host = "127.0.0.1"
@@ -79,6 +83,8 @@ class Simulator:
             raise ValueError("the simulator only binds to a loopback address such as 127.0.0.1")
         if time_scale < 0:
             raise ValueError("time_scale must be >= 0")
+        if claimed_seconds is not None and not claimed_seconds >= 0:
+            raise ValueError("claimed_seconds must be >= 0 (or None)")
         self.host = host
         self._port = int(port)
         self.api_key = api_key or None
@@ -86,6 +92,7 @@ class Simulator:
         self.image_size = max(16, int(image_size))
         self.url_ttl = url_ttl
         self.clock = clock
+        self.claimed_seconds = claimed_seconds
         # Draw a prediction's images halfway through its run (real seconds), as a real service
         # has them ready when it completes, instead of when they are first downloaded.
         self.draw_ahead = draw_ahead
@@ -215,11 +222,12 @@ class Simulator:
                 if record.status_at(now) == "succeeded":
                     record.expired = True
 
-    # -- internals used by the HTTP handler ---------------------------------------------------
+    # -- what the HTTP side asks of it (comet.simulator.server.Backend) -----------------------
 
-    def _record(
+    def record_request(
         self, method: str, path: str, headers: dict[str, str], body: bytes, connection: int = 0
     ) -> None:
+        """Keep one received request for the tests (received)."""
         parsed = None
         if body:
             try:
@@ -230,7 +238,11 @@ class Simulator:
         with self._lock:
             self.received.append(entry)
 
-    def _create(self, spec: ModelSpec, data: dict[str, Any]) -> dict[str, Any]:
+    def take_fault(self, route: str | None) -> Fault | None:
+        """The fault queued for this request's route, if any (used up by one request)."""
+        return self._faults.take(route)
+
+    def answer_create(self, spec: ModelSpec, data: dict[str, Any]) -> dict[str, Any]:
         """Start a prediction of an input already validated; its create answer."""
         images = inputs.load_input_images(spec, data)  # outside the lock: reads image headers
         size = inputs.output_size(spec, data, self.image_size, images)
@@ -253,6 +265,7 @@ class Simulator:
                 created_wall=time.time(),
                 created_mono=now,
                 duration=duration,
+                claimed=self.claimed_seconds,
                 input_images=images,
             )
             if failure is not None:
@@ -291,14 +304,15 @@ class Simulator:
         seconds = self._rng.uniform(*bounds) if bounds else spec.typical_seconds
         return seconds * self.time_scale
 
-    def _snapshot(self, prediction_id: str) -> dict[str, Any] | None:
+    def answer_get(self, prediction_id: str) -> dict[str, Any] | None:
+        """The prediction's body as of now; None for an unknown id."""
         with self._lock:
             record = self.predictions.get(prediction_id)
             if record is None:
                 return None
             return record.to_json(self.base_url, self.clock())
 
-    def _image(self, prediction_id: str, index: int, ext: str) -> tuple[str, bytes | None]:
+    def answer_file(self, prediction_id: str, index: int, ext: str) -> tuple[str, bytes | None]:
         """("ok", bytes), ("gone", None) or ("missing", None) for one delivery URL."""
         with self._lock:
             now = self.clock()

@@ -32,6 +32,9 @@ class SimPrediction:
     created_wall: float
     created_mono: float  # on the simulator's clock
     duration: float
+    # A lying clock: the seconds of work its timestamps claim, whatever it really takes
+    # (None: they tell the truth). Only the timestamps and metrics lie; the statuses do not.
+    claimed: float | None = None
     fail_error: str | None = None
     fail_status: str = "failed"
     canceled_mono: float | None = None
@@ -76,7 +79,12 @@ class SimPrediction:
         started = not fresh and effective >= start_offset
         terminal = status in TERMINAL
         get_url = f"{base_url}{API_PREFIX}/predictions/{self.id}"
-        output, error, metrics = self._outcome(base_url, status, effective, started)
+        done_share = effective / self.duration if self.duration > 0 else 1.0
+        stamped_start = self._stamped(start_offset, START_FRACTION)
+        stamped_end = self._stamped(effective, done_share)
+        output, error, metrics = self._outcome(
+            base_url, status, stamped_end - stamped_start, started
+        )
         body: dict[str, Any] = {
             "id": self.id,
             "model": self.model,
@@ -91,19 +99,23 @@ class SimPrediction:
             "created_at": _iso(self.created_wall),
         }
         if started:
-            body["started_at"] = _iso(self.created_wall + start_offset)
+            body["started_at"] = _iso(self.created_wall + stamped_start)
         if terminal:
-            body["completed_at"] = _iso(self.created_wall + effective)
+            body["completed_at"] = _iso(self.created_wall + stamped_end)
         body["urls"] = {"cancel": f"{get_url}/cancel", "get": get_url}
         if terminal:
             body["metrics"] = metrics
         return body
 
+    def _stamped(self, offset: float, share: float) -> float:
+        """Seconds after creation the timestamps give for a moment offset s (share) into the run."""
+        return offset if self.claimed is None else share * self.claimed
+
     def _outcome(
-        self, base_url: str, status: str, effective: float, started: bool
+        self, base_url: str, status: str, processing: float, started: bool
     ) -> tuple[Any, str | None, dict[str, Any]]:
-        """(output, error, metrics) for the status."""
-        predict_time = round(max(0.0, effective - self.duration * START_FRACTION), 3)
+        """(output, error, metrics) for the status; processing: seconds the timestamps show."""
+        predict_time = round(max(0.0, processing), 3)
         if status == "succeeded":
             urls = self.output_urls(base_url)
             metrics = {"predict_time": predict_time, "image_count": self.image_count}

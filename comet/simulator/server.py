@@ -11,9 +11,9 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from ..models import MODELS
+from ..models import MODELS, ModelSpec
 from ._constants import (
     API_PREFIX,
     CONNECTION_TIMEOUT,
@@ -27,10 +27,7 @@ from .bodies import comet_error, json_bytes, replicate_error
 from .faults import Fault, fault_answer
 from .validation import input_problems
 
-if TYPE_CHECKING:
-    from .core import Simulator
-
-__all__ = ["ServerThread"]
+__all__ = ["Backend", "ServerThread"]
 
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _ROUTES = (
@@ -42,6 +39,31 @@ _ROUTES = (
 _TEXT = "text/plain; charset=utf-8"
 
 
+class Backend(Protocol):
+    """What the HTTP side asks of a simulator (comet.simulator.core.Simulator is the one).
+
+    The server holds its simulator through this, not through core's class: core starts the
+    server, so the server importing core would make the two modules import each other.
+    """
+
+    api_key: str | None  # the one Bearer key accepted; None: any key
+    errors: list[str]  # internal errors, answered with a 500
+
+    def record_request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, connection: int = 0
+    ) -> None: ...
+
+    def take_fault(self, route: str | None) -> Fault | None: ...
+
+    def answer_create(self, spec: ModelSpec, data: dict[str, Any]) -> dict[str, Any]: ...
+
+    def answer_get(self, prediction_id: str) -> dict[str, Any] | None: ...
+
+    def cancel(self, prediction_id: str) -> None: ...
+
+    def answer_file(self, prediction_id: str, index: int, ext: str) -> tuple[str, bytes | None]: ...
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -49,7 +71,7 @@ class _Server(ThreadingHTTPServer):
     # millisecond (each drop costs that client a 1 s retransmit); a real API has a deep one.
     request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], simulator: Simulator) -> None:
+    def __init__(self, address: tuple[str, int], simulator: Backend) -> None:
         self.simulator = simulator
         self.stopping = threading.Event()
         self.connections: set[socket.socket] = set()
@@ -88,7 +110,7 @@ class _Server(ThreadingHTTPServer):
 class ServerThread:
     """One bound server and the daemon thread serving it."""
 
-    def __init__(self, host: str, port: int, simulator: Simulator) -> None:
+    def __init__(self, host: str, port: int, simulator: Backend) -> None:
         self.host = host
         self._server = _Server((host, port), simulator)
         self.port: int = self._server.server_address[1]
@@ -227,11 +249,11 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         path = urllib.parse.urlsplit(self.path).path
-        sim._record(
+        sim.record_request(
             self.command, self.path, dict(self.headers.items()), body, self.client_address[1]
         )
         route, match = self._route(path)
-        fault = sim._faults.take(route) if route in FAULT_ROUTES else None
+        fault = sim.take_fault(route) if route in FAULT_ROUTES else None
         try:
             if fault is not None and not self._apply_fault(fault):
                 return
@@ -302,7 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
             detail = "\n".join(problems)
             self._send_json(422, replicate_error("Input validation failed", detail, 422))
             return
-        body = self.server.simulator._create(spec, data)
+        body = self.server.simulator.answer_create(spec, data)
         if status_value is not None:
             body["status"] = status_value
         self._send_json(201, body)
@@ -329,7 +351,7 @@ class _Handler(BaseHTTPRequestHandler):
                 sim.cancel(prediction_id)
             except KeyError:
                 pass
-        body = sim._snapshot(prediction_id)
+        body = sim.answer_get(prediction_id)
         if body is None:
             self._send_json(404, replicate_error("Not found", "Prediction not found", 404))
             return
@@ -339,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve_file(self, match: re.Match[str]) -> None:
         prediction_id, index, ext = match.group(1), int(match.group(2)), match.group(3)
-        state, payload = self.server.simulator._image(prediction_id, index, ext)
+        state, payload = self.server.simulator.answer_file(prediction_id, index, ext)
         if state == "gone":
             self._send(410, b"Gone: this delivery URL has expired\n", _TEXT)
         elif state == "ok" and payload is not None:
