@@ -37,7 +37,10 @@ def main() -> int:
     app.launch(prevent_thread_lock=True)
     for line in startup_lines(settings, app.blocks.local_url or ""):
         print(line, flush=True)
-    app.blocks.block_thread()
+    try:
+        app.blocks.block_thread()
+    finally:
+        app.close()  # ends every run's waiting: unfinished ones stay in History to Resume
     return 0
 
 

@@ -44,6 +44,8 @@ ENV_VARS = (
     "COMET_DEMO_TIME_SCALE",
     "COMET_TRUSTED_PROXY_HOPS",
     "COMET_HF_SIGN_IN",
+    "COMET_MCP",
+    "COMET_MAX_RUNS_PER_DAY",
     "SPACE_ID",
 )
 
@@ -60,8 +62,10 @@ def _raw(environ: Mapping[str, str], name: str) -> str:
     return (environ.get(name) or "").strip()
 
 
-def _flag(environ: Mapping[str, str], name: str) -> bool:
+def _flag(environ: Mapping[str, str], name: str, default: bool = False) -> bool:
     raw = _raw(environ, name).lower()
+    if not raw:
+        return default
     if raw in _TRUE:
         return True
     if raw in _FALSE:
@@ -134,6 +138,8 @@ class AppSettings:
     trusted_proxy_hops: int = 0
     on_space: bool = False
     hf_sign_in: bool = False
+    mcp: bool = True  # serve the tools to AI assistants at /gradio_api/mcp/
+    max_runs_per_day: int = 0  # owner's key, all visitors together; 0: no limit
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppSettings:
@@ -169,6 +175,11 @@ class AppSettings:
             on_space=on_space,
             # Needs `hf_oauth: true` in the README front matter of the Space.
             hf_sign_in=_flag(env, "COMET_HF_SIGN_IN"),
+            mcp=_flag(env, "COMET_MCP", default=True),
+            # The owner's whole budget a day: a Space caps it unless told otherwise.
+            max_runs_per_day=_int(
+                env, "COMET_MAX_RUNS_PER_DAY", C.DEFAULT_MAX_RUNS_PER_DAY if shared else 0
+            ),
         )
 
     @property

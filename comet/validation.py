@@ -257,11 +257,12 @@ def coerce_value(field: Field, raw: Any) -> Any:
 def _unknown_field(spec: ModelSpec, name: Any) -> InvalidInputError:
     names = [f.name for f in spec.fields]
     close = difflib.get_close_matches(str(name), names, n=1)
-    if close:
-        hint = f'Did you mean "{close[0]}"?'
-    else:
-        hint = f"Valid inputs: {', '.join(names)}."
-    return InvalidInputError(f'Unknown input "{name}" for {spec.name}. {hint}', field=str(name))
+    hint = f'Did you mean "{close[0]}"? ' if close else ""
+    return InvalidInputError(
+        f'Unknown input "{str(name)[:60]}" for {spec.name}. {hint}'
+        f"Valid inputs: {', '.join(names)}.",
+        field=str(name)[:100],
+    )
 
 
 def _effective(spec: ModelSpec, cleaned: dict[str, Any], name: str) -> Any:

@@ -1,6 +1,6 @@
 """Helpers shared by the test files: waiting, the simulator's requests, a fake clock,
-subprocesses with an environment built from scratch, and the guards that keep the suite on
-127.0.0.1 and away from the developer's own settings.
+subprocesses with an environment built from scratch, and the guard that keeps the developer's
+.env away from the suite (pytest-socket keeps it on 127.0.0.1: see pyproject.toml).
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import ipaddress
 import json
 import os
 import socket
@@ -177,120 +176,7 @@ def start_python(
     return subprocess.Popen([sys.executable, *args], cwd=_checked(cwd, env), env=env, **popen)
 
 
-# -- the guards (installed for the whole session by conftest.py) -------------------------------
-
-
-class NetworkGuardError(ConnectionError):
-    """A test tried to reach beyond this machine; the guard refused before sending anything."""
-
-
-def is_loopback(host: Any) -> bool:
-    """127.0.0.0/8, ::1 (also as ::ffff:127.x.x.x) or the name localhost."""
-    if isinstance(host, bytes):
-        host = host.decode("ascii", "replace")
-    if not isinstance(host, str):
-        return False
-    host = host.strip("[]").split("%", 1)[0]  # an IPv6 scope id does not change the address
-    if host.lower() == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_loopback
-
-
-def _is_ip_literal(host: Any) -> bool:
-    if isinstance(host, bytes):
-        host = host.decode("ascii", "replace")
-    try:
-        ipaddress.ip_address(str(host).strip("[]").split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
-class NetworkGuard:
-    """Refuses every connection, and every name lookup, that would leave 127.0.0.1.
-
-    Patched: socket.socket.connect and connect_ex, socket.create_connection (before any name
-    is resolved) and socket.getaddrinfo (IP literals and localhost pass, names are refused:
-    resolving one sends a DNS query). AF_UNIX and other local families pass. The error is an
-    OSError, so code under test behaves as it would behind a firewall; every refusal is also
-    kept in `refused`, so conftest fails the test even when the code swallowed the error.
-    """
-
-    def __init__(self) -> None:
-        self.refused: list[str] = []
-        self._saved: dict[tuple[Any, str], Any] = {}
-
-    def _refuse(self, what: str) -> NetworkGuardError:
-        self.refused.append(what)
-        return NetworkGuardError(
-            f"the test suite stays on 127.0.0.1: refused {what} (tests must use the simulator "
-            "on loopback, or the `responses` library for outside URLs)"
-        )
-
-    def _check_address(self, family: int, address: Any) -> None:
-        if family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
-            if not is_loopback(address[0]):
-                raise self._refuse(f"a connection to {address[0]}:{address[1]}")
-
-    def install(self) -> None:
-        """Patch the socket module (once)."""
-        if self._saved:
-            return
-        guard = self
-        connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
-        create_connection, getaddrinfo = socket.create_connection, socket.getaddrinfo
-
-        def guarded_connect(sock: socket.socket, address: Any) -> None:
-            guard._check_address(sock.family, address)
-            return connect(sock, address)
-
-        def guarded_connect_ex(sock: socket.socket, address: Any) -> int:
-            guard._check_address(sock.family, address)
-            return connect_ex(sock, address)
-
-        def guarded_create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
-            if not is_loopback(address[0]):
-                raise guard._refuse(f"a connection to {address[0]}:{address[1]}")
-            return create_connection(address, *args, **kwargs)
-
-        def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> list:
-            if host not in (None, "", b"") and not is_loopback(host) and not _is_ip_literal(host):
-                raise guard._refuse(f"a name lookup of {host!r}")
-            return getaddrinfo(host, *args, **kwargs)
-
-        self._saved = {
-            (socket.socket, "connect"): connect,
-            (socket.socket, "connect_ex"): connect_ex,
-            (socket, "create_connection"): create_connection,
-            (socket, "getaddrinfo"): getaddrinfo,
-        }
-        socket.socket.connect = guarded_connect
-        socket.socket.connect_ex = guarded_connect_ex
-        socket.create_connection = guarded_create_connection
-        socket.getaddrinfo = guarded_getaddrinfo
-
-    def uninstall(self) -> None:
-        """Put the socket module back as it was."""
-        for (owner, name), original in self._saved.items():
-            setattr(owner, name, original)
-        self._saved = {}
-
-    @contextlib.contextmanager
-    def expect_refusal(self) -> Iterator[None]:
-        """For tests of the guard itself: the block must be refused, and that is not a failure."""
-        before = len(self.refused)
-        yield
-        assert len(self.refused) > before, "the guard refused nothing"
-        del self.refused[before:]
-
-
-network_guard = NetworkGuard()
+# -- the .env guard (installed for the whole session by conftest.py) -----------------------------
 
 
 def _shields(path: Path, protected: Path) -> bool:

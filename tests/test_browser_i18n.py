@@ -184,6 +184,7 @@ def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, launch_
         page.get_by_label(text("gen.prompt", "vi"), exact=True).fill(VI_PROMPT)
         page.get_by_role("button", name=text("gen.generate", "vi"), exact=True).click()
         expect(page.locator("#status")).to_contain_text("Thành công sau")
+        assert page.title() == text("page.title", "vi")
         status = page.locator("#status").inner_text()
         assert "· 1 ảnh · seed " in status and "Succeeded" not in status
         gradio_english = set(page.evaluate(GRADIO_ENGLISH_JS))
@@ -265,6 +266,7 @@ def test_an_english_browser_gets_the_page_in_english(browser, launch_app, sim, t
         page.get_by_role("button", name="Generate", exact=True).click()
         expect(page.locator("#status")).to_contain_text("Succeeded in")
         expect(page.get_by_role("tab", name="History", exact=True)).to_be_visible()
+        assert page.title() == "FLUX through CometAPI"
         _open_everything(page)
         found = _visible_texts_when_idle(page)
         assert "Request preview" in found and "Randomize seed" in found

@@ -12,6 +12,7 @@ import gradio as gr
 
 from comet.settings import AppSettings
 
+from .api import ApiHandlers, build_api
 from .compare_tab import CompareHandlers, CompareTab, build_compare_tab, wire_compare_tab
 from .form import ModelForm
 from .generate_tab import (
@@ -21,27 +22,23 @@ from .generate_tab import (
     example_headers,
     wire_generate_tab,
 )
-from .gradio_tuning import (
-    check_blocked_paths_once,
-    run_plain_conversions_inline,
-    share_api_schemas,
-    skip_untouched_outputs,
-)
+from .gradio_hooks import HookReport, launch_blocks
 from .history_tab import (
     HistoryHandlers,
     HistoryTab,
     build_history_tab,
     wire_history_tab,
 )
-from .i18n import language, text, ui
+from .i18n import browser_choice, language, text, ui
 from .keys import KeyHandlers, build_key_panel, wire_key_panel
-from .launch import launch_blocks, launch_options
+from .launch import launch_options
 from .services import Services
 from .wiring import by_name
 
 __all__ = ["TITLE", "WebApp", "build_app"]
 
 TITLE = text("page.title")
+QUEUE_SPARE = 64  # page loads, previews and model switches waiting beside the runs
 VISITOR_ID_STORAGE = "comet-flux-visitor-id"  # which History is this browser's (shared mode)
 BROWSER_TZ_JS = "() => Intl.DateTimeFormat().resolvedOptions().timeZone || ''"
 
@@ -55,7 +52,9 @@ class WebApp:
     generate_handlers: GenerateHandlers
     history_handlers: HistoryHandlers
     key_handlers: KeyHandlers
-    compare_handlers: CompareHandlers | None = None
+    compare_handlers: CompareHandlers
+    api_handlers: ApiHandlers
+    hooks: HookReport
 
     @property
     def settings(self) -> AppSettings:
@@ -64,7 +63,8 @@ class WebApp:
     def launch(self, **overrides: Any) -> Any:
         """Launch with the app's options (overrides win); creates the output folder."""
         self.services.output_dir.mkdir(parents=True, exist_ok=True)
-        return launch_blocks(self.blocks, {**launch_options(self.settings), **overrides})
+        options = {**launch_options(self.settings, self.hooks), **overrides}
+        return launch_blocks(self.blocks, options, self.hooks)
 
     def close(self) -> None:
         """Stop the server (if launched) and close the history."""
@@ -72,19 +72,24 @@ class WebApp:
         self.services.close()
 
 
-def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> WebApp:
-    """Build the Blocks app with its dependencies injected; nothing is written to disk."""
-    share_api_schemas()
-    run_plain_conversions_inline()
-    skip_untouched_outputs()
-    check_blocked_paths_once()
+def build_app(
+    settings: AppSettings, *, demo_base_url: str | None = None, hooks: HookReport | None = None
+) -> WebApp:
+    """Build the Blocks app with its dependencies injected; nothing is written to disk.
+
+    `hooks` says which of Gradio's insides the app may lean on (webui/gradio_hooks.py).
+    """
     services = Services(settings, demo_base_url=demo_base_url)
     form = ModelForm()
     generate = GenerateHandlers(services, form)
     history = HistoryHandlers(services)
     keys = KeyHandlers(services)
     compare = CompareHandlers(services)
+    api = ApiHandlers(services, compare, history)
+    hooks = hooks or HookReport()
     with gr.Blocks(title=TITLE) as blocks:
+        # First, so that its endpoints have the plain names (/generate, /compare, ...).
+        build_api(api, settings.concurrency)
         gr.Markdown(ui("page.intro"))
         banner = gr.Markdown(services.static_banner(), elem_id="backend-banner")
         if settings.hf_sign_in and settings.on_space:  # locally Gradio would need an HF login
@@ -92,7 +97,7 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
             gr.LoginButton(size="sm")
         with gr.Tabs() as tabs:
             with gr.Tab(ui("tab.generate"), id="generate-tab") as generate_tab_box:
-                generate_tab = build_generate_tab(form, build_key_panel)
+                generate_tab = build_generate_tab(form, build_key_panel, generate.preview)
             with gr.Tab(ui("tab.compare"), id="compare-tab") as compare_tab_box:
                 compare_tab = build_compare_tab()
             with gr.Tab(ui("tab.history"), id="history-tab") as history_tab_box:
@@ -124,7 +129,16 @@ def build_app(settings: AppSettings, *, demo_base_url: str | None = None) -> Web
         wire_key_panel(key_panel, keys, banner)
         _connect_parts(generate_tab, history_tab, history, form, tabs, compare_tab)
         _on_page_load(blocks, generate_tab, history_tab, history, keys, banner, tabs)
-    return WebApp(blocks, services, generate, history, keys, compare)
+        # The title in the browser's language (Gradio sets it once, from the config).
+        blocks.load(None, js=f"() => {{ document.title = {browser_choice('page.title')}; }}")
+    # A flood of requests gets "busy, try again" instead of an endless wait.
+    blocks.queue(max_size=queue_size(settings))
+    return WebApp(blocks, services, generate, history, keys, compare, api, hooks)
+
+
+def queue_size(settings: AppSettings) -> int:
+    """Events that may wait in Gradio's queue: every run the app allows, twice, and some."""
+    return 2 * settings.concurrency + QUEUE_SPARE
 
 
 def _connect_parts(
@@ -141,7 +155,7 @@ def _connect_parts(
     c = generate_tab.c
     use_outputs = {n: c[n] for n in ("model", "current_model", "model_info", "prompt")}
     use_outputs |= {n: c[n] for n in ("seed", "randomize_seed")}
-    use_outputs |= form.columns | form.components | {"tabs": tabs}
+    use_outputs |= form.outputs | {"tabs": tabs}
 
     def use_settings(prediction_id: str | None, request: gr.Request = None) -> dict[str, Any]:
         return settings_from_history(history, form, prediction_id, request)

@@ -29,7 +29,6 @@ from .run_loop import RunView, follow_run
 from .runs import run_job
 from .services import Backend, Services
 from .status import friendly_error, stop_note
-from .widgets import checked_checkbox_group
 from .wiring import by_name
 
 __all__ = [
@@ -165,7 +164,7 @@ def build_compare_tab() -> CompareTab:
             elem_id="compare-seed",
             scale=1,
         )
-    c["models"] = checked_checkbox_group(
+    c["models"] = gr.CheckboxGroup(
         choices=[(spec.display_name, spec.id) for spec in MODELS.values()],
         value=[],
         label=filled("cmp.models", **counts),
@@ -179,7 +178,7 @@ def build_compare_tab() -> CompareTab:
         )
     c["compare_status"] = gr.Markdown(
         filled("cmp.ready", **counts),
-        label="Comparison status",  # names the value for API callers; not shown
+        label=ui("cmp.status_label"),  # not shown: names the area for screen readers
         elem_id="compare-status",
     )
     with gr.Row(equal_height=False):
@@ -195,7 +194,7 @@ def build_compare_tab() -> CompareTab:
                     buttons=["download", "fullscreen"],
                 )
                 c[f"note{i}"] = gr.Markdown(
-                    "", label=f"Model {i + 1} status", elem_id=f"compare-note-{i}"
+                    "", label=filled("cmp.column_status", number=i + 1), elem_id=f"compare-note-{i}"
                 )
             c[f"slot{i}"] = slot
     gr.Markdown(ui("cmp.history_note"))
@@ -292,7 +291,7 @@ class CompareHandlers:
         for i in range(SLOTS):
             if i < len(plan.specs):
                 spec = plan.specs[i]
-                shape = shape_of(spec.id, {}, "")
+                shape = shape_of(spec.id, {})
                 placeholder = waiting_image(*shape, words=caption.lower(), lang=lang)
                 update[f"slot{i}"] = gr.update(visible=True)
                 update[f"images{i}"] = gr.update(
@@ -391,7 +390,8 @@ def wire_compare_tab(
             "typed_key": typed_key,
         },
         outputs=list(outputs.values()),
-        api_name="compare",
+        # The programmatic API is webui/api.py's compact /compare: this event is the page's.
+        api_visibility="private",
         # One limit for every run that waits on the API: Generate, Resume and Compare.
         concurrency_limit=concurrency,
         concurrency_id="generate",

@@ -1,71 +1,86 @@
-"""The per-model form: every model's own widgets, built once and shown for the chosen model.
+"""The model form: one widget per distinct field, reshaped for the chosen model.
 
-Each model's fields live in their own columns (image inputs, and the rest under Advanced), shown
-or hidden on a model switch (see GRADIO_NOTES: faster and kinder to typed values than
-`@gr.render`). A widget's handler parameter (and API keyword) is `<model>__<field>`.
+The catalogue's ten models share 25 field names, each of one kind everywhere, and each model has
+at most one image input. So the form holds one widget per field name (plus one upload and one
+URL box for whichever image input the model has) and a model switch reconfigures them with
+`gr.update`: label, help, range, step, choices, value, visible. Every event of the page then
+carries one input per field, whatever the number of models (see ../shared/GRADIO_NOTES.md).
+
+Two rules from Gradio shape the code: a widget whose range or choices change gets a valid value
+in the same update (Gradio never clamps), and a hidden widget still sends (and Gradio still
+checks) its value, so a widget the new model lacks is only hidden, never reconfigured.
+
+What a person set is kept per model in a `gr.State` ("memory"): switching A -> B -> A brings
+A's values back, and a value set on A carries over to B when B has that field and takes it.
 """
+
+from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
 import gradio as gr
 
+from comet._constants import DEFAULT_MODEL
 from comet.errors import InvalidInputError
 from comet.models import MODELS, Field, ModelSpec, coerce_value, get_model
 
 from .i18n import language, text, ui
-from .inputs import build_input, resolve_image_field
-from .widgets import checked_dropdown, checked_slider
+from .inputs import build_input, resolve_image_field, upload_paths
 
 __all__ = [
+    "IMAGE_INPUTS",
     "ModelForm",
-    "field_param",
+    "TOP_FIELDS",
+    "field_names",
     "form_fields",
     "model_info",
     "model_info_key",
-    "model_key",
-    "upload_param",
-    "url_param",
 ]
-
-
-def model_key(spec: ModelSpec) -> str:
-    """A Python-identifier form of a model's short name: flux-1.1-pro -> flux_1_1_pro."""
-    return "".join(c if c.isalnum() else "_" for c in spec.name)
-
-
-def field_param(spec: ModelSpec, field: Field) -> str:
-    """The handler parameter (and API keyword) of one model's form field."""
-    return f"{model_key(spec)}__{field.name}"
-
-
-def upload_param(spec: ModelSpec) -> str:
-    """The handler parameter for a model's image upload."""
-    return f"{model_key(spec)}__{spec.image_field}"
-
-
-def url_param(spec: ModelSpec) -> str:
-    """The handler parameter for the image URLs box of a model."""
-    return f"{model_key(spec)}__{spec.image_field}_url"
-
-
-def form_fields(spec: ModelSpec) -> list[Field]:
-    """The fields with a per-model widget: everything but prompt, seed and the image input."""
-    return [f for f in spec.fields if f.name not in ("prompt", "seed", spec.image_field)]
-
 
 # The most used setting sits under the prompt; the rest of a model's fields under Advanced.
 TOP_FIELDS = ("aspect_ratio",)
+# The one upload and the one URL box every model's image input shares (handler parameters).
+IMAGE_INPUTS = ("upload", "image_urls")
 
 
-def top_fields(spec: ModelSpec) -> list[Field]:
-    """The model's fields shown up front, next to the prompt."""
-    return [f for f in form_fields(spec) if f.name in TOP_FIELDS]
+def form_fields(spec: ModelSpec) -> list[Field]:
+    """The fields with a form widget: everything but prompt, seed and the image input."""
+    return [f for f in spec.fields if f.name not in ("prompt", "seed", spec.image_field)]
 
 
-def advanced_fields(spec: ModelSpec) -> list[Field]:
-    """The model's fields folded under Advanced."""
-    return [f for f in form_fields(spec) if f.name not in TOP_FIELDS]
+# The order fields are laid out in, whichever model shows them: size, then quality and time,
+# then how closely the prompt is followed, then the rest. A name not listed goes last.
+FIELD_ORDER = (
+    "aspect_ratio",
+    "num_outputs",
+    "resolution",
+    "megapixels",
+    "width",
+    "height",
+    "num_inference_steps",
+    "steps",
+    "guidance",
+    "interval",
+    "prompt_strength",
+    "image_prompt_strength",
+    "prompt_upsampling",
+    "raw",
+    "go_fast",
+    "safety_tolerance",
+    "disable_safety_checker",
+    "output_format",
+    "output_quality",
+)
+
+
+def field_names(specs: list[ModelSpec]) -> list[str]:
+    """Every distinct form field name across the models, in FIELD_ORDER."""
+    names: dict[str, None] = {}
+    for spec in specs:
+        names.update(dict.fromkeys(f.name for f in form_fields(spec)))
+    rank = {name: i for i, name in enumerate(FIELD_ORDER)}
+    return sorted(names, key=lambda name: rank.get(name, len(rank)))
 
 
 def model_info_key(model: str) -> str:
@@ -83,139 +98,245 @@ def model_info(model: str, lang: str = "en") -> str:
     return text(model_info_key(model), lang)
 
 
-def _field_text(spec: ModelSpec, field: Field, part: str) -> object:
-    return ui(f"model.{spec.name}.{field.name}.{part}")
+def _is_slider(field: Field) -> bool:
+    return field.kind in ("int", "float") and None not in (field.minimum, field.maximum)
 
 
-def _widget(spec: ModelSpec, field: Field) -> gr.components.Component:
-    """A form widget that fits one field: dropdown, checkbox, slider or number."""
-    common = {
-        "label": _field_text(spec, field, "label"),
-        "info": _field_text(spec, field, "help"),
-        "elem_id": field_param(spec, field),
+def _step(field: Field) -> float:
+    return field.step or (1 if field.kind == "int" else 0.01)
+
+
+def _texts(spec: ModelSpec, field: Field) -> dict[str, Any]:
+    return {
+        "label": ui(f"model.{spec.name}.{field.name}.label"),
+        "info": ui(f"model.{spec.name}.{field.name}.help"),
     }
+
+
+def _widget(spec: ModelSpec, field: Field, visible: bool) -> gr.components.Component:
+    """The one widget of a field name, first configured for `spec`'s field."""
+    common = {**_texts(spec, field), "visible": visible, "elem_id": f"field-{field.name}"}
     if field.kind == "enum":
-        return checked_dropdown(choices=list(field.choices), value=field.default, **common)
+        # Checked by the catalogue, not by Gradio: an event sent before a model switch but
+        # handled after it would otherwise meet the new model's choices (a toast, no handler).
+        return gr.Dropdown(
+            choices=list(field.choices), value=field.default, allow_custom_value=True, **common
+        )
     if field.kind == "bool":
         return gr.Checkbox(value=bool(field.default), **common)
+    if _is_slider(field) and field.default is not None:
+        return gr.Slider(
+            minimum=field.minimum,
+            maximum=field.maximum,
+            step=_step(field),
+            value=field.default,
+            **common,
+        )
     if field.kind in ("int", "float"):
-        has_range = field.minimum is not None and field.maximum is not None
-        if has_range and field.default is not None:
-            step = field.step or (1 if field.kind == "int" else 0.01)
-            return checked_slider(
-                minimum=field.minimum,
-                maximum=field.maximum,
-                step=step,
-                value=field.default,
-                **common,
-            )
         # No minimum/maximum: Gradio would show an empty optional number as 0 and refuse it
         # with its own toast. The catalogue checks the range and names the field instead.
         return gr.Number(
             value=field.default,
-            step=field.step or 1,
+            step=_step(field),
             precision=0 if field.kind == "int" else None,
             **common,
         )
     return gr.Textbox(value=field.default or "", **common)
 
 
-def _image_widgets(spec: ModelSpec) -> tuple[gr.components.Component, gr.Textbox]:
-    """Upload plus URL box for the model's image input."""
-    field = spec.field(spec.image_field)
-    # gr.File, not gr.Image: gr.Image decodes every upload before any handler can check its
-    # size (a 13000 px PNG bomb costs ~770 MB); uploads.py reads only the header first.
-    many = field.kind == "images"
-    upload = gr.File(
-        label=ui(f"model.{spec.name}.upload_label"),
-        file_count="multiple" if many else "single",
-        file_types=["image"],
-        type="filepath",
-        elem_id=upload_param(spec),
-    )
-    urls = gr.Textbox(
-        label=ui("form.urls_many" if many else "form.urls_one"),
-        placeholder="https://example.com/image.png",
-        info=ui(f"model.{spec.name}.urls_info"),
-        elem_id=url_param(spec),
-    )
-    return upload, urls
+def _update(spec: ModelSpec, field: Field, value: Any) -> dict[str, Any]:
+    """The update that shows `field` as `spec` has it, holding `value` (valid there)."""
+    update: dict[str, Any] = {"visible": True, **_texts(spec, field), "value": value}
+    if field.kind == "enum":
+        update["choices"] = list(field.choices)
+    elif _is_slider(field) and field.default is not None:
+        update.update(minimum=field.minimum, maximum=field.maximum, step=_step(field))
+    return gr.update(**update)
+
+
+def _valid(field: Field, value: Any) -> Any:
+    """`value` as `field` takes it, or None when it does not (wrong type, range or choice)."""
+    try:
+        value = coerce_value(field, value)
+    except InvalidInputError:
+        return None
+    if field.kind == "enum" and value not in field.choices:
+        return None
+    return value
+
+
+def _specs_image_count(spec: ModelSpec, upload: Any, urls: Any) -> int:
+    lines = [line for line in str(urls or "").replace(",", "\n").splitlines() if line.strip()]
+    return len(upload_paths(upload)) + len(lines)
 
 
 class ModelForm:
-    """Every model's widgets, by handler parameter name, and the columns that hold them."""
+    """The form's widgets by field name, the image inputs, and the per-model memory."""
 
     def __init__(self, specs: list[ModelSpec] | None = None, default_model: str = "") -> None:
         self.specs = specs if specs is not None else list(MODELS.values())
-        self.default_model = default_model or self.specs[0].id
+        self.default_model = default_model or DEFAULT_MODEL
+        self.names = field_names(self.specs)
         self.components: dict[str, gr.components.Component] = {}
-        self.columns: dict[str, gr.Column] = {}
+        self.image_box: gr.Accordion | None = None
+        self.memory: gr.State | None = None
 
     # -- layout ---------------------------------------------------------------------------
 
+    def _first_with(self, name: str) -> tuple[ModelSpec, Field]:
+        """The default model's field of that name, else the first model's that has one."""
+        default = get_model(self.default_model)
+        for spec in [default, *self.specs] if default else self.specs:
+            field = spec.field(name)
+            if field is not None:
+                return spec, field
+        raise KeyError(name)
+
+    def _build(self, names: list[str]) -> None:
+        default = get_model(self.default_model)
+        for name in names:
+            spec, field = self._first_with(name)
+            shown = default is not None and field in form_fields(default)
+            self.components[name] = _widget(spec, field, shown)
+
     def build_top(self) -> None:
-        """Per model: its shape control, and its image inputs folded until wanted."""
-        for spec in self.specs:
-            with gr.Column(
-                visible=spec.id == self.default_model, elem_id=f"top-{model_key(spec)}"
-            ) as column:
-                for field in top_fields(spec):
-                    self.components[field_param(spec, field)] = _widget(spec, field)
-                if spec.image_field:
-                    with gr.Accordion(
-                        ui(f"model.{spec.name}.image_accordion"),
-                        open=False,
-                        elem_id=f"image-inputs-{model_key(spec)}",
-                    ):
-                        upload, urls = _image_widgets(spec)
-                    self.components[upload_param(spec)] = upload
-                    self.components[url_param(spec)] = urls
-            self.columns[f"top-{model_key(spec)}"] = column
+        """The shape control, then the image input folded until wanted."""
+        self.memory = gr.State({})
+        self._build([n for n in self.names if n in TOP_FIELDS])
+        default = get_model(self.default_model)
+        image_spec = next(s for s in self.specs if s.image_field)
+        label = ui(f"model.{image_spec.name}.image_accordion")
+        with gr.Accordion(
+            label,
+            open=False,
+            visible=bool(default and default.image_field),
+            elem_id="image-inputs",
+        ) as self.image_box:
+            # gr.File, not gr.Image: gr.Image decodes every upload before any handler can
+            # check its size (a 13000 px PNG bomb costs ~770 MB); uploads.py reads the header.
+            self.components["upload"] = gr.File(
+                label=ui(f"model.{image_spec.name}.upload_label"),
+                file_count="single",
+                file_types=["image"],
+                type="filepath",
+                elem_id="image-upload",
+            )
+            self.components["image_urls"] = gr.Textbox(
+                label=ui("form.urls_one"),
+                placeholder="https://example.com/image.png",
+                info=ui(f"model.{image_spec.name}.urls_info"),
+                elem_id="image-urls",
+            )
 
     def build_fields(self) -> None:
-        """Per model: the rest of its own inputs (inside Advanced)."""
-        for spec in self.specs:
-            with gr.Column(
-                visible=spec.id == self.default_model, elem_id=f"fields-{model_key(spec)}"
-            ) as column:
-                for field in advanced_fields(spec):
-                    self.components[field_param(spec, field)] = _widget(spec, field)
-            self.columns[f"fields-{model_key(spec)}"] = column
+        """The rest of the fields (inside Advanced)."""
+        self._build([n for n in self.names if n not in TOP_FIELDS])
 
     @property
-    def names(self) -> list[str]:
-        """Every per-model parameter name, in a stable order."""
-        return list(self.components)
+    def inputs(self) -> dict[str, gr.components.Component]:
+        """Every widget of the form by handler parameter: field names, upload, image_urls."""
+        return dict(self.components)
 
-    # -- handlers -------------------------------------------------------------------------
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """What reshaping the form updates: every widget and the image accordion."""
+        return {**self.components, "image_box": self.image_box}
 
-    def visibility(self, model: str) -> dict[str, Any]:
-        """Show the columns of the chosen model, hide every other model's."""
-        chosen = get_model(model)
+    # -- reshaping ------------------------------------------------------------------------
+
+    def configure(self, spec: ModelSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Updates that show `spec`'s fields holding `values` (else defaults), the rest hidden.
+
+        A value `spec`'s field would refuse falls back to the field's default.
+        """
+        updates: dict[str, Any] = {}
+        for name in self.names:
+            field = spec.field(name)
+            if field is None or field not in form_fields(spec):
+                updates[name] = gr.update(visible=False)  # left as it is: still valid
+                continue
+            value = _valid(field, values.get(name))
+            updates[name] = _update(spec, field, field.default if value is None else value)
+        updates.update(self._image_updates(spec, values))
+        return updates
+
+    def _image_updates(self, spec: ModelSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+        if not spec.image_field:
+            return {
+                "image_box": gr.update(visible=False),
+                "upload": gr.update(value=None),
+                "image_urls": gr.update(value=""),
+            }
+        many = spec.field(spec.image_field).kind == "images"
+        upload = values.get("upload")
+        if not many and isinstance(upload, (list, tuple)):
+            upload = upload[0] if len(upload) == 1 else None
         return {
-            name: gr.update(visible=chosen is not None and name.endswith(f"-{model_key(chosen)}"))
-            for name in self.columns
+            "image_box": gr.update(visible=True, label=ui(f"model.{spec.name}.image_accordion")),
+            "upload": gr.update(
+                value=upload or None,
+                label=ui(f"model.{spec.name}.upload_label"),
+                file_count="multiple" if many else "single",
+            ),
+            "image_urls": gr.update(
+                value=values.get("image_urls") or "",
+                label=ui("form.urls_many" if many else "form.urls_one"),
+                info=ui(f"model.{spec.name}.urls_info"),
+            ),
         }
 
+    def remembered(self, spec: ModelSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The values of `spec`'s own widgets, as the memory keeps them."""
+        kept = {f.name: values.get(f.name) for f in form_fields(spec)}
+        if spec.image_field:
+            kept.update({name: values.get(name) for name in IMAGE_INPUTS})
+        return kept
+
     def switch_model(
-        self, previous: str, model: str, request: gr.Request = None, **values: Any
+        self,
+        memory: dict[str, Any] | None,
+        previous: str | None,
+        model: str,
+        request: gr.Request = None,
+        **values: Any,
     ) -> dict[str, Any]:
-        """Show the chosen model's fields; carry over values the user set for shared fields."""
-        info = model_info(model, language(request))
-        updates: dict[str, Any] = {"current_model": model, "model_info": info}
-        updates.update(self.visibility(model))
-        old, new = get_model(previous), get_model(model)
-        if old is None or new is None or old.id == new.id:
+        """Reshape the form for `model`: its remembered values, plus what carries over."""
+        lang = language(request)
+        memory = dict(memory or {})
+        old, new = get_model(previous or ""), get_model(model or "")
+        updates: dict[str, Any] = {"model_info": model_info(model, lang)}
+        if new is None:
             return updates
+        if old is not None:
+            memory[old.id] = self.remembered(old, values)
+        if old is not None and old.id == new.id:
+            return updates | {"current_model": new.id, "form_memory": memory}
+        shown = dict(memory.get(new.id) or {})
+        if old is not None:
+            shown.update(self._carried(old, new, values))
+        updates |= self.configure(new, shown)
+        return updates | {"current_model": new.id, "form_memory": memory}
+
+    def _carried(self, old: ModelSpec, new: ModelSpec, values: Mapping[str, Any]) -> dict:
+        """What a person set on `old` (not its default) that `new` has and takes."""
+        carried: dict[str, Any] = {}
         for field in form_fields(old):
             target = new.field(field.name)
-            if target is None or target not in form_fields(new):
+            value = values.get(field.name)
+            if target is None or target not in form_fields(new) or value == field.default:
                 continue
-            value = values.get(field_param(old, field))
-            carried = _carry(target, value, field.default)
-            if carried is not None:
-                updates[field_param(new, target)] = gr.update(value=carried)
-        return updates
+            usable = _valid(target, value)
+            if usable is not None:
+                carried[field.name] = usable
+        if old.image_field and new.image_field:
+            upload, urls = values.get("upload"), values.get("image_urls")
+            count = _specs_image_count(new, upload, urls)
+            room = new.field(new.image_field).max_items or 1
+            if 0 < count <= room:
+                carried.update(upload=upload, image_urls=urls)
+        return carried
+
+    # -- reading and restoring ------------------------------------------------------------
 
     def collect_input(
         self,
@@ -224,32 +345,32 @@ class ModelForm:
         seed: Any,
         randomize_seed: bool,
         extra_input: str,
-        fields: dict[str, Any],
+        values: Mapping[str, Any],
         *,
         allow_http: bool = False,
     ) -> dict[str, Any]:
-        """The exact, validated input a run sends, from the form's raw values."""
+        """The exact, validated input a run sends, from the form's raw values.
+
+        Only the chosen model's fields are read: hidden widgets still hold another model's.
+        """
         spec = get_model(model)
         if spec is None:
             return build_input(model, prompt, {}, extra_json=extra_input)
-        values = {f.name: fields.get(field_param(spec, f)) for f in form_fields(spec)}
+        fields = {f.name: values.get(f.name) for f in form_fields(spec)}
         for field in form_fields(spec):
             # e.g. width/height: a browser shows an empty number as 0; it is not sent at all
             # unless its condition holds (aspect ratio "custom").
-            if field.only_with and not _condition_holds(spec, values, *field.only_with):
-                values[field.name] = None
+            if field.only_with and not _condition_holds(spec, fields, *field.only_with):
+                fields[field.name] = None
         image = None
         if spec.image_field:
             image = resolve_image_field(
-                spec,
-                fields.get(upload_param(spec)),
-                fields.get(url_param(spec)),
-                allow_http=allow_http,
+                spec, values.get("upload"), values.get("image_urls"), allow_http=allow_http
             )
         return build_input(
             spec.id,
             prompt,
-            values,
+            fields,
             seed=seed,
             randomize_seed=bool(randomize_seed),
             extra_json=extra_input,
@@ -274,25 +395,19 @@ class ModelForm:
         }
         if values.get("seed") is not None:
             updates.update(seed=values["seed"], randomize_seed=False)
-        updates.update(self.visibility(model))
         if spec is not None:
-            updates.update(self.restore(spec, values))
+            shown = dict(values)
+            if spec.image_field:
+                shown["upload"] = None
+                shown["image_urls"] = _public_urls(values.get(spec.image_field))
+            updates.update(self.configure(spec, shown))
         return updates
 
-    def restore(self, spec: ModelSpec, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Updates that put a recorded input back into this model's widgets."""
-        updates: dict[str, Any] = {}
-        for field in form_fields(spec):
-            updates[field_param(spec, field)] = gr.update(
-                value=values.get(field.name, field.default)
-            )
-        if spec.image_field:
-            image = values.get(spec.image_field)
-            if isinstance(image, list):
-                image = "\n".join(i for i in image if isinstance(i, str) and i.startswith("http"))
-            if isinstance(image, str) and image.startswith("http"):
-                updates[url_param(spec)] = gr.update(value=image)
-        return updates
+
+def _public_urls(image: Any) -> str:
+    """The http(s) URLs among a recorded image input (uploads were sent inline, not kept)."""
+    items = image if isinstance(image, list) else [image]
+    return "\n".join(i for i in items if isinstance(i, str) and i.startswith("http"))
 
 
 def _condition_holds(spec: ModelSpec, values: dict[str, Any], other: str, wanted: Any) -> bool:
@@ -301,16 +416,3 @@ def _condition_holds(spec: ModelSpec, values: dict[str, Any], other: str, wanted
         field = spec.field(other)
         actual = field.default if field else None
     return actual == wanted
-
-
-def _carry(target: Field, value: Any, old_default: Any) -> Any:
-    """A value the user set on the old model, as the new model's field takes it (or None)."""
-    if value is None or value == old_default:
-        return None
-    try:
-        carried = coerce_value(target, value)
-    except InvalidInputError:
-        return None
-    if target.kind == "enum" and carried not in target.choices:
-        return None
-    return carried

@@ -16,7 +16,7 @@ from comet.models import get_model
 
 from .client_side import DISABLE_JS, ENABLE_JS, SHOW_WHEN_SET_JS, run_start_js
 from .code_preview import code_preview
-from .form import ModelForm, model_info_key, model_key, upload_param
+from .form import IMAGE_INPUTS, ModelForm, model_info_key
 from .i18n import language, text, translate_message, ui
 from .image_settings import build_image_settings, wire_image_settings
 from .inputs import MAX_PROMPT_CHARS, request_preview, upload_paths
@@ -59,7 +59,6 @@ EXAMPLES = [  # (prompt, model): each shows off what that model is good at
 
 
 PREVIEW_OUTPUTS = ("preview_json", "preview_curl", "preview_cli", "preview_python")
-KEY_INPUTS = ("visitor_key", "typed_key")  # the session's key: never part of a preview
 
 
 class GenerateTab:
@@ -81,19 +80,27 @@ class GenerateTab:
             "extra_input": self.c["extra_input"],
             "visitor_key": visitor_key,
             "typed_key": self.key_panel["key_box"],
-            **self.form.components,
+            **self.form.inputs,
         }
 
 
-def build_generate_tab(form: ModelForm, key_panel: Callable[[], Any]) -> GenerateTab:
-    """Lay out the tab (inside a gr.Tab); `key_panel` builds the API key part in place."""
+def build_generate_tab(
+    form: ModelForm,
+    key_panel: Callable[[], Any],
+    preview: Callable[..., dict[str, str]],
+) -> GenerateTab:
+    """Lay out the tab (inside a gr.Tab); `key_panel` builds the API key part in place.
+
+    `preview` (GenerateHandlers.preview) fills the request preview with the page's first
+    values: part of the page from the start, no round trip after it loads.
+    """
     tab = GenerateTab(form)
     c = tab.c
     c["run_state"] = gr.State({"id": None})
     c["current_model"] = gr.State(DEFAULT_MODEL)
     with gr.Row():
         with gr.Column(scale=2):
-            _build_controls(tab)
+            _build_controls(tab, preview)
             tab.key_panel = key_panel()
         with gr.Column(scale=3):
             c["status"] = gr.Markdown(ui("gen.ready"), elem_id="status")
@@ -116,6 +123,7 @@ def build_generate_tab(form: ModelForm, key_panel: Callable[[], Any]) -> Generat
         examples=[list(example) for example in EXAMPLES],
         inputs=[c["prompt"], c["model"]],
         label=ui("gen.examples"),
+        api_visibility="private",
     )
     # Gradio does not translate a Dataset's headers: English here, the page's language on load.
     tab.examples.dataset.headers = example_headers()["examples"]["headers"]
@@ -129,7 +137,7 @@ def example_headers(request: gr.Request = None) -> dict[str, Any]:
     return {"examples": gr.update(headers=[text("gen.prompt", lang), text("gen.model", lang)])}
 
 
-def _build_controls(tab: GenerateTab) -> None:
+def _build_controls(tab: GenerateTab, preview: Callable[..., dict[str, str]]) -> None:
     c, form = tab.c, tab.form
     c["prompt"] = gr.Textbox(
         label=ui("gen.prompt"),
@@ -165,20 +173,32 @@ def _build_controls(tab: GenerateTab) -> None:
             label=ui("gen.extra_input"), language="json", value="", elem_id="extra-input"
         )
         gr.Markdown(ui("gen.extra_input_help"))
+    names = ("prompt", "model", "seed", "randomize_seed", "extra_input")
+    first = preview(
+        **{n: c[n].value for n in names}, **{n: w.value for n, w in form.inputs.items()}
+    )
     with gr.Accordion(ui("gen.preview"), open=False):
         c["preview_json"] = gr.Code(
-            label=ui("gen.preview_json"), language="json", elem_id="preview-json"
+            first["preview_json"],
+            label=ui("gen.preview_json"),
+            language="json",
+            elem_id="preview-json",
         )
         c["preview_curl"] = gr.Code(
-            label=ui("gen.preview_curl"), language="shell", elem_id="preview-curl"
+            first["preview_curl"],
+            label=ui("gen.preview_curl"),
+            language="shell",
+            elem_id="preview-curl",
         )
         c["preview_cli"] = gr.Code(
+            first["preview_cli"],
             label=ui("gen.preview_cli"),
             language="shell",
             buttons=["copy"],
             elem_id="preview-cli",
         )
         c["preview_python"] = gr.Code(
+            first["preview_python"],
             label=ui("gen.preview_python"),
             language="python",
             buttons=["copy"],
@@ -207,7 +227,7 @@ class GenerateHandlers:
         visitor_key: str | None = None,
         typed_key: str | None = None,
         request: gr.Request = None,
-        **fields: Any,
+        **values: Any,
     ) -> AsyncIterator[dict[str, Any]]:
         """Run one prediction, yielding status updates, then the saved images and seed.
 
@@ -217,13 +237,15 @@ class GenerateHandlers:
         """
         lang = language(request)
         model = (model or DEFAULT_MODEL).strip()
+        spec = get_model(model)
+        model = spec.id if spec else model  # a short name ("flux-dev") is the catalogue's id
         form = {
             "prompt": prompt,
             "model": model,
             "seed": seed,
             "randomize_seed": randomize_seed,
             "extra_input": extra_input,
-            "fields": fields,
+            "values": values,
         }
         chosen: list[Backend] = []  # filled by the job once it has chosen one
         ticket = RunTicket()  # Stop asks it what was sent
@@ -237,9 +259,8 @@ class GenerateHandlers:
             lang=lang,
         )
         # The run goes on (its create first) while each line travels to the page.
-        started = ReadAhead(views, keep=_must_be_seen)
-        spec = get_model(model)
-        shape = shape_of(model, fields, model_key(spec)) if spec else shape_of(model, {}, "")
+        started = ReadAhead(views, keep=_must_be_seen, pool=self.services.run_pool)
+        shape = shape_of(model, values)
         caption = text("gen.placeholder_caption", lang)
         waiting = [(waiting_image(*shape, words=caption.lower(), lang=lang), caption)]
         run = _Run(self.services, ticket, started, text("gen.submitting", lang), waiting)
@@ -270,7 +291,7 @@ class GenerateHandlers:
                 form["seed"],
                 form["randomize_seed"],
                 form["extra_input"],
-                form["fields"],
+                form["values"],
             )
 
         return run_job(
@@ -308,11 +329,13 @@ class GenerateHandlers:
         visitor_key: str | None = None,
         typed_key: str | None = None,
         request: gr.Request = None,
-        **fields: Any,
+        **form_values: Any,
     ) -> dict[str, Any]:
         """The request Generate would send now: JSON body, curl, CLI line and Python snippet."""
         try:
-            values = self.form.collect_input(prompt or "…", model, seed, False, extra_input, fields)
+            values = self.form.collect_input(
+                prompt or "…", model, seed, False, extra_input, form_values
+            )
         except CometError as exc:
             message = translate_message(exc.message, language(request))
             return dict.fromkeys(PREVIEW_OUTPUTS, "") | {"preview_json": f"// {message}"}
@@ -320,7 +343,7 @@ class GenerateHandlers:
             values.pop("seed", None)
         body, curl = request_preview(self.services.settings.base_url, model, values)
         spec = get_model(model)
-        uploads = upload_paths(fields.get(upload_param(spec))) if spec and spec.image_field else []
+        uploads = upload_paths(form_values.get("upload")) if spec and spec.image_field else []
         cli, python = code_preview(model, values, uploads)
         return {
             "preview_json": body,
@@ -398,28 +421,30 @@ def wire_generate_tab(
     c, form = tab.c, tab.form
     run_outputs = {n: c[n] for n in ("status", "gallery", "seed_used", "run_state")}
     run = {
-        "fn": by_name(with_form_signature(handlers.generate, form.names), run_outputs),
+        "fn": by_name(with_form_signature(handlers.generate, form_params(form)), run_outputs),
         "inputs_kwargs": tab.inputs(visitor_key),
         "outputs": list(run_outputs.values()),
         "concurrency_limit": concurrency,
         "concurrency_id": "generate",
+        # The programmatic API is webui/api.py's compact /generate: this event is the page's.
+        "api_visibility": "private",
     }
     triggers = [c["generate"].click, c["prompt"].submit]
     # Registered before the run itself: the page starts a trigger's events in this order and
     # would otherwise enable Stop only once the run had ended.
     _wire_run_start(tab, triggers)
-    tab.generate_event = gr.on(triggers=triggers, api_name="generate", **run)
+    tab.generate_event = gr.on(triggers=triggers, **run)
     tab.run_events = [tab.generate_event]
     switch = _wire_model_switch(tab)
     if run_examples:  # demo mode: an example shows its result at once, at no cost
-        example_run = (
-            tab.examples.load_input_event.then(**switch)
-            .then(None, None, [c["stop"]], js=ENABLE_JS, api_visibility="private")
-            .then(api_visibility="private", **run)
-        )
+        example_switch = tab.examples.load_input_event.then(**switch)
+        tab.switch_events.append(example_switch)
+        example_run = example_switch.then(
+            None, None, [c["stop"]], js=ENABLE_JS, api_visibility="private"
+        ).then(**run)
         tab.run_events.append(example_run)
     else:
-        tab.examples.load_input_event.then(**switch)
+        tab.switch_events.append(tab.examples.load_input_event.then(**switch))
     _wire_stop(tab, handlers)
     seed_outputs = {n: c[n] for n in ("seed", "randomize_seed")}
     c["reuse_seed"].click(
@@ -432,17 +457,30 @@ def wire_generate_tab(
     wire_image_settings(c, form)
 
 
+def form_params(form: ModelForm) -> list[str]:
+    """The handler parameters the form's widgets fill: every field name, upload, URLs."""
+    return [*form.names, *IMAGE_INPUTS]
+
+
 def _wire_model_switch(tab: GenerateTab) -> dict[str, Any]:
     """The form follows the model, whoever sets it (the user, an example, History)."""
     c, form = tab.c, tab.form
-    outputs = {n: c[n] for n in ("current_model", "model_info")} | form.columns | form.components
+    outputs = {n: c[n] for n in ("current_model", "model_info")}
+    outputs |= {"form_memory": form.memory} | form.outputs
     switch = {
-        "fn": by_name(with_form_signature(form.switch_model, form.names), outputs),
-        "inputs_kwargs": {"previous": c["current_model"], "model": c["model"], **form.components},
+        "fn": by_name(with_form_signature(form.switch_model, form_params(form)), outputs),
+        "inputs_kwargs": {
+            "memory": form.memory,
+            "previous": c["current_model"],
+            "model": c["model"],
+            **form.inputs,
+        },
         "outputs": list(outputs.values()),
         "api_visibility": "private",
+        "show_progress": "hidden",
+        "concurrency_limit": None,  # instant: never queued behind other visitors' switches
     }
-    c["model"].input(**switch)
+    tab.switch_events = [c["model"].input(**switch)]
     return switch
 
 
@@ -482,18 +520,23 @@ def _wire_preview(tab: GenerateTab, handlers: GenerateHandlers, visitor_key: gr.
     c, form = tab.c, tab.form
     outputs = {n: c[n] for n in PREVIEW_OUTPUTS}
     inputs = tab.inputs(visitor_key)
-    # Filled here, not by an event after the page has loaded: the page's own values need no
-    # round trip, and Gradio may drop an update that reaches the closed accordion's code boxes.
-    first = handlers.preview(**{n: w.value for n, w in inputs.items() if n not in KEY_INPUTS})
-    for name, component in outputs.items():
-        component.value = first[name]
+    preview = {
+        "fn": by_name(with_form_signature(handlers.preview, form_params(form)), outputs),
+        "inputs_kwargs": inputs,
+        "outputs": list(outputs.values()),
+        "api_visibility": "private",
+        "show_progress": "hidden",
+        # Instant and per visitor: never queued behind other visitors' previews (Gradio's
+        # default is one at a time for everyone), so none waits while the form is reshaped.
+        "concurrency_limit": None,
+    }
+    # Not on the model's own change: a preview sent with the old model's values would be
+    # checked against the reshaped widgets (a toast). It follows the switch instead.
     gr.on(
-        triggers=[c[n].change for n in ("prompt", "model", "seed", "randomize_seed", "extra_input")]
-        + [component.change for component in form.components.values()],
-        fn=by_name(with_form_signature(handlers.preview, form.names), outputs),
-        inputs_kwargs=inputs,
-        outputs=list(outputs.values()),
-        api_visibility="private",
+        triggers=[c[n].change for n in ("prompt", "seed", "randomize_seed", "extra_input")]
+        + [component.change for component in form.inputs.values()],
         trigger_mode="always_last",
-        show_progress="hidden",
+        **preview,
     )
+    for switch in tab.switch_events:
+        switch.then(**preview)

@@ -468,7 +468,6 @@ def wire_history_tab(
             by_name(handlers.resume, selected_outputs),
             [c["selected_id"], visitor_key],
             list(selected_outputs.values()),
-            api_name="resume_selected",
             api_visibility="private",
             **resume_common,
         ),
@@ -476,7 +475,7 @@ def wire_history_tab(
             by_name(handlers.resume, by_id_outputs),
             inputs_kwargs={"prediction_id": c["resume_id"], "visitor_key": visitor_key},
             outputs=list(by_id_outputs.values()),
-            api_name="resume",
+            api_visibility="private",  # programs use /get_prediction (webui/api.py)
             **resume_common,
         ),
     }

@@ -2,8 +2,8 @@
 
 Static texts (labels, info, placeholders, buttons, tab and accordion titles, Markdown) are
 given to Gradio as `ui("key")` and translated in the browser by `gr.I18n`. Gradio picks its
-language only among the ones it ships, and it ships no Vietnamese, so `LANGUAGE_HEAD` switches
-Gradio's locale to "vi" when the browser prefers Vietnamese to English.
+language only among the ones it ships, and it ships no Vietnamese: webui/gradio_hooks.py
+switches Gradio's locale to "vi" when the browser prefers Vietnamese to English.
 
 Text a handler returns (status lines, errors, notes) is chosen on the server with
 `text(key, lang, ...)`, the language from the request's Accept-Language (`language(request)`).
@@ -28,7 +28,6 @@ from .texts import GRADIO_KEYS, MESSAGE_KEYS, TABLE
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
-    "LANGUAGE_HEAD",
     "Lang",
     "PREFERS_VIETNAMESE_JS",
     "browser_choice",
@@ -58,24 +57,6 @@ _FILLED: dict[str, tuple[str, str]] = {}
 PREFERS_VIETNAMESE_JS = """((navigator.languages || [navigator.language])
         .map((tag) => String(tag).toLowerCase().split("-")[0])
         .find((tag) => tag === "vi" || tag === "en") === "vi")"""
-
-# Gradio chooses its locale among the languages it ships (no Vietnamese), then loads the
-# app's translations; this switches to "vi" when the browser prefers it to English, through
-# the same changeLocale Gradio's own language setting uses.
-LANGUAGE_HEAD = """<script>
-(async () => {
-    if (!PREFERS_VIETNAMESE) return;
-    const core = performance.getEntriesByType("resource")
-        .map((entry) => entry.name)
-        .find((name) => /\\/assets\\/core-[^/?]*\\.js(\\?|$)/.test(name));
-    if (!core) return;
-    try {
-        (await import(core)).changeLocale("vi");
-    } catch (error) {
-        console.warn("Could not switch the page to Vietnamese", error);
-    }
-})();
-</script>""".replace("PREFERS_VIETNAMESE", PREFERS_VIETNAMESE_JS)
 
 
 def ui(key: str) -> Any:

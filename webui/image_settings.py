@@ -88,7 +88,7 @@ def wire_image_settings(c: dict[str, Any], form: ModelForm) -> None:
     """Dropping an image restores its run; the outputs are the Generate tab's own fields."""
     names = ("model", "current_model", "model_info", "prompt", "seed", "randomize_seed")
     outputs = {n: c[n] for n in (*names, "settings_image", "settings_note")}
-    outputs |= form.columns | form.components
+    outputs |= form.outputs
 
     def load(path: str | None, request: gr.Request = None) -> dict[str, Any]:
         return settings_from_image(form, path, request)

@@ -15,14 +15,14 @@ __all__ = ["draw_words", "shape_of", "waiting_image"]
 LONG_SIDE = 480
 
 
-def shape_of(model: str, fields: dict[str, Any], param_prefix: str) -> tuple[int, int]:
+def shape_of(model: str, fields: dict[str, Any]) -> tuple[int, int]:
     """Width and height the run will have, as far as the form tells (square when unknown)."""
     spec = get_model(model or "")
-    aspect = fields.get(f"{param_prefix}__aspect_ratio")
+    aspect = fields.get("aspect_ratio")
     if aspect is None and spec is not None and spec.field("aspect_ratio") is not None:
         aspect = spec.field("aspect_ratio").default
     if aspect == "custom":
-        width, height = fields.get(f"{param_prefix}__width"), fields.get(f"{param_prefix}__height")
+        width, height = fields.get("width"), fields.get("height")
         if _positive(width) and _positive(height):
             return _scaled(float(width), float(height))
         return LONG_SIDE, LONG_SIDE

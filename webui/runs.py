@@ -84,8 +84,8 @@ def run_job(
         lease = services.limiter.acquire(services.identities(request), count_towards_hourly=False)
         values = collect_input()
         _check_image_count(services, values, backend)
-        if backend.owner_pays:
-            services.limiter.charge(lease)  # only a checked input spends the hour
+        if backend.owner_pays:  # only a checked input spends the hour and the day
+            _charge_owner(services, lease)
         client = services.client(backend)
         chosen.append(backend)
         for update in start_job(
@@ -119,6 +119,16 @@ def run_job(
                 client.close()
             if last is not None:
                 services.unclaim(last.prediction.id)
+
+
+def _charge_owner(services: Services, lease: Any) -> None:
+    """Count a run on the owner's key: the app's day, then the visitor's hour."""
+    services.budget.charge()
+    try:
+        services.limiter.charge(lease)
+    except LimitExceeded:
+        services.budget.refund()  # refused: the day's budget was not spent after all
+        raise
 
 
 def _check_image_count(services: Services, values: dict[str, Any], backend: Backend) -> None:

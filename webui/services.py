@@ -25,10 +25,12 @@ from comet.history import History
 from comet.jobs import follow_job
 from comet.settings import AppSettings
 
+from .budget import DailyBudget
 from .i18n import filled, text
 from .limits import Lease, RunLimiter
+from .read_ahead import read_ahead_pool
 from .sessions import PerSession
-from .visitors import visitor_identities
+from .visitors import client_address, is_mcp_call, visitor_identities
 
 log = logging.getLogger("webui.services")
 
@@ -69,6 +71,10 @@ class Services:
             max_runs_per_hour=settings.max_runs_per_hour,
             max_concurrent=settings.max_concurrent_per_visitor,
         )
+        # The workers that run each Generate run ahead of its page (webui/read_ahead.py).
+        self.run_pool = read_ahead_pool(settings.concurrency)
+        # Everyone's runs on the owner's key, per UTC day (0: no cap).
+        self.budget = DailyBudget(settings.max_runs_per_day, self.output_dir)
         # Seals remembered keys; never sent to the page. Unset: they last until a restart.
         self.key_secret = (settings.browser_secret or secrets.token_hex(32)).encode()
         self._demo_base_url = demo_base_url
@@ -110,6 +116,7 @@ class Services:
             transports, self._transports = list(self._transports.values()), {}
         for transport in transports:
             transport.close()
+        self.run_pool.shutdown(wait=False, cancel_futures=True)
 
     def _wait(self, seconds: float) -> None:
         """The clients' sleep: ends their waiting, with AppClosing, once the app closes."""
@@ -183,6 +190,10 @@ class Services:
         """
         if not self.settings.shared or request is None:
             return None
+        if is_mcp_call(request):  # one page session serves every MCP caller: not theirs
+            hops = self.settings.trusted_proxy_hops
+            address = client_address(request, trusted_hops=hops) if hops > 0 else None
+            return f"mcp:{address}" if address else "mcp"
         return self._session_owners.get(request, request.session_hash)
 
     def bind_visitor(self, request: gr.Request | None, visitor_id: str | None) -> str | None:

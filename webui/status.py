@@ -22,7 +22,7 @@ from .i18n import text, translate_message
 from .limits import LimitExceeded
 from .texts import TABLE
 
-__all__ = ["progress_line", "friendly_error", "shown", "state_name", "stop_note"]
+__all__ = ["friendly_error", "plain_error", "progress_line", "shown", "state_name", "stop_note"]
 
 
 def stop_note(prediction_id: str, lang: str = "en") -> str:
@@ -64,7 +64,8 @@ def progress_line(
         text("progress.prediction", lang, id=prediction.id),
     ]
     if prediction.last_log_line:
-        log_line = shown(prediction.last_log_line[:160]).replace("`", "'")
+        # Inside a code span Markdown shows text as it is ("<" stays "<"); no backtick may end it.
+        log_line = " ".join(prediction.last_log_line[:160].replace("`", "'").split())
         lines.append(text("progress.log", lang, line=log_line))
     if note:
         lines.append(f"_{shown(translate_message(note, lang))}_")
@@ -125,3 +126,9 @@ _TEMPLATES: tuple[tuple[type[CometError], str], ...] = (
     (CometConnectionError, "status.connection"),
     (ServerError, "status.server"),
 )
+
+
+def plain_error(error: Exception, lang: str = "en") -> str:
+    """What went wrong, for a program or an AI assistant: the page's message as plain text."""
+    markdown = friendly_error(error, lang)
+    return html.unescape(" ".join(markdown.replace("**", "").replace("`", "").split()))

@@ -8,6 +8,7 @@ both languages, the same {placeholders} in each; tests/test_i18n.py checks all o
 from __future__ import annotations
 
 from . import (
+    api,
     catalogue,
     compare,
     generate,
@@ -33,6 +34,7 @@ def _merged(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 
 TABLE: dict[str, tuple[str, str]] = _merged(
+    api.STRINGS,
     page.STRINGS,
     generate.STRINGS,
     image_settings.STRINGS,

@@ -27,6 +27,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Chọn từ {low} đến {high} mô hình rồi bấm **So sánh**.",
     ),
     "cmp.column": ("Model {number}", "Mô hình {number}"),
+    "cmp.column_status": ("Model {number} status", "Trạng thái mô hình {number}"),
+    "cmp.status_label": ("Comparison status", "Trạng thái so sánh"),
     "cmp.history_note": (
         "Every run is saved in **History** like any other, with its own model and settings.",
         "Mỗi lượt chạy được lưu trong **Lịch sử** như mọi lượt khác, với mô hình và thiết lập "

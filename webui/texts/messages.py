@@ -26,6 +26,13 @@ WEBUI: dict[str, tuple[str, str]] = {
         "Bạn đã dùng hết {limit} lượt chạy của ứng dụng trong giờ này. Hãy thử lại sau "
         "{wait_text}, hoặc nhập CometAPI key của riêng bạn để chạy không giới hạn.",
     ),
+    "msg.limit.daily": (
+        "This app's daily budget of {limit} runs is used up; it resets at midnight UTC, in "
+        "{wait_text}. To run now, use your own CometAPI key.",
+        "Ứng dụng đã dùng hết ngân sách {limit} lượt chạy trong ngày; ngân sách được đặt lại "
+        "lúc nửa đêm UTC, sau {wait_text}. Để chạy ngay, hãy dùng CometAPI key của riêng bạn.",
+    ),
+    "msg.hours_minutes": ("{hours} h {minutes} min", "{hours} giờ {minutes} phút"),
     "msg.minute": ("{count} minute", "{count} phút"),
     "msg.minutes": ("{count} minutes", "{count} phút"),
     "msg.limit.images": (
@@ -238,8 +245,9 @@ COMET: dict[str, tuple[str, str]] = {
         '"{name}" nhận tối đa {limit} ảnh, nhưng nhận được {count}',
     ),
     "msg.value.unknown_close": (
-        'Unknown input "{name}" for {model}. Did you mean "{close}"?',
-        'Đầu vào "{name}" không có ở {model}. Có phải bạn muốn nói "{close}"?',
+        'Unknown input "{name}" for {model}. Did you mean "{close}"? Valid inputs: {names}.',
+        'Đầu vào "{name}" không có ở {model}. Có phải bạn muốn nói "{close}"? Các đầu vào '
+        "hợp lệ: {names}.",
     ),
     "msg.value.unknown_list": (
         'Unknown input "{name}" for {model}. Valid inputs: {names}.',
