@@ -13,6 +13,7 @@ from urllib3.util.retry import Retry
 from . import _constants as C
 from ._redact import Redactor
 from .errors import APIStatusError, CometConnectionError, CometTimeout, ServerError, snippet
+from .messages import message
 
 __all__ = ["Transport", "never_connected", "reason", "send"]
 
@@ -96,35 +97,28 @@ def send(
         response = session.request(method, url, json=json, timeout=timeout, allow_redirects=False)
     except requests.exceptions.ConnectTimeout as exc:
         raise CometConnectionError(
-            f"Could not connect to {base_url} within {timeout[0]:.0f} s.",
+            message("net.connect", url=base_url, seconds=f"{timeout[0]:.0f}"),
             prediction_id=prediction_id,
         ) from exc
     except requests.exceptions.ReadTimeout as exc:
+        seconds = f"{timeout[1]:g}"
         if creating:
             raise CometTimeout(
-                f"{base_url} did not answer the create request within "
-                f"{timeout[1]:g} s. The prediction may have been created (and billed) "
-                "anyway; it was not retried so that you do not pay twice. Check your "
-                "CometAPI dashboard before trying again."
+                message("net.create_timeout", url=base_url, seconds=seconds)
             ) from exc
         raise CometTimeout(
-            f"{base_url} did not answer within {timeout[1]:g} s.",
-            prediction_id=prediction_id,
+            message("net.timeout", url=base_url, seconds=seconds), prediction_id=prediction_id
         ) from exc
     except requests.exceptions.ConnectionError as exc:
         if creating and not never_connected(exc):
-            raise CometConnectionError(
-                f"The connection to {base_url} dropped after the create request was "
-                "sent. The prediction may have been created (and billed); it was not "
-                "retried so that you do not pay twice."
-            ) from exc
+            raise CometConnectionError(message("net.dropped", url=base_url)) from exc
         raise CometConnectionError(
-            f"Could not reach {base_url}: {reason(exc, redactor)}",
+            message("net.unreachable", url=base_url, reason=reason(exc, redactor)),
             prediction_id=prediction_id,
         ) from exc
     except requests.exceptions.RequestException as exc:
         raise CometConnectionError(
-            f"Request to {base_url} failed: {reason(exc, redactor)}",
+            message("net.failed", url=base_url, reason=reason(exc, redactor)),
             prediction_id=prediction_id,
         ) from exc
     with response:
@@ -139,9 +133,12 @@ def send(
             return response.json()
         except ValueError:
             raise ServerError(
-                f"{base_url} sent a response that is not valid JSON "
-                f"(HTTP {response.status_code}, "
-                f"{snippet(response.text, redactor=redactor)}).",
+                message(
+                    "net.not_json",
+                    url=base_url,
+                    status=response.status_code,
+                    snippet=snippet(response.text, redactor=redactor),
+                ),
                 status_code=response.status_code,
                 prediction_id=prediction_id,
             ) from None

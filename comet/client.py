@@ -29,6 +29,7 @@ from .errors import (
     snippet,
 )
 from .identifiers import validate_model_id, validate_prediction_id
+from .messages import message
 from .polling import PollSchedule
 from .prediction import Prediction
 from .settings import AppSettings, read_api_key, read_base_url
@@ -317,9 +318,12 @@ class CometClient:
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise CometTimeout(
-                    f"Prediction {prediction_id} is still {last_status} after "
-                    f"{deadline_seconds:.0f} s. It may still finish: resume it with "
-                    f"`python -m comet get {prediction_id}`.",
+                    message(
+                        "wait.deadline",
+                        id=prediction_id,
+                        status=last_status,
+                        seconds=f"{deadline_seconds:.0f}",
+                    ),
                     prediction_id=prediction_id,
                 )
             sent = self._clock()
@@ -474,7 +478,10 @@ class CometClient:
             return prediction
         except (ValueError, TypeError, AttributeError):
             raise ServerError(
-                f"{self.base_url} sent a prediction without an id or in an unknown shape: "
-                f"{snippet(str(body), redactor=self._redactor)}",
+                message(
+                    "net.bad_prediction",
+                    url=self.base_url,
+                    snippet=snippet(str(body), redactor=self._redactor),
+                ),
                 prediction_id=prediction_id,
             ) from None

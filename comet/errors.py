@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._redact import Redactor, redact
+from .messages import Message, message
 
 if TYPE_CHECKING:
     import requests
@@ -61,14 +62,19 @@ _SENTENCE_ENDS = (".", "!", "?", "…")
 class CometError(Exception):
     """Base of every error this package raises; str() is a human message without secrets."""
 
-    def __init__(self, message: str, *, prediction_id: str | None = None) -> None:
-        self.message = redact(message)
+    def __init__(self, message: str | Message, *, prediction_id: str | None = None) -> None:
+        # msg: what the message says, for a UI to word it by its code; None for plain text
+        # (e.g. an upstream's own words). message: the English, as str() gives it.
+        self.msg = message.map_text(redact) if isinstance(message, Message) else None
+        self.message = redact(str(message))
         self.prediction_id = prediction_id
         super().__init__(self.message)
 
     def hide_secrets(self, redactor: Redactor) -> None:
-        """Hide a client's own key in this error's message (and body), in place."""
+        """Hide a client's own key in this error's message (its values too, and body), in place."""
         self.message = redactor.text(self.message)
+        if self.msg is not None:
+            self.msg = self.msg.map_text(redactor.text)
         self.args = (self.message,)
 
 
@@ -77,7 +83,7 @@ class APIStatusError(CometError):
 
     def __init__(
         self,
-        message: str,
+        message: str | Message,
         *,
         status_code: int | None = None,
         body: Any = None,
@@ -121,7 +127,7 @@ class NotFoundError(APIStatusError):
 class InvalidInputError(APIStatusError):
     """400/422 (or a 5xx saying invalid_request) from the API, or input refused locally."""
 
-    def __init__(self, message: str, *, field: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, message: str | Message, *, field: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.field = field
 
@@ -129,7 +135,9 @@ class InvalidInputError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429; retry_after is the wait in seconds when the server gave one."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str | Message, *, retry_after: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 
@@ -137,7 +145,9 @@ class RateLimitError(APIStatusError):
 class ServerError(APIStatusError):
     """5xx, or a response that is not what the API documents; retry_after as for a 429."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str | Message, *, retry_after: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 
@@ -166,7 +176,9 @@ class PredictionFailed(CometError):
 class OutputsIncomplete(CometError):
     """Some outputs could not be saved; .saved lists those that were, .failures the rest."""
 
-    def __init__(self, message: str, *, saved: list, failures: list, prediction_id: str) -> None:
+    def __init__(
+        self, message: str | Message, *, saved: list, failures: list, prediction_id: str
+    ) -> None:
         super().__init__(message, prediction_id=prediction_id)
         self.saved = saved
         self.failures = failures
@@ -281,19 +293,16 @@ def _from_response(
         )
     if status == 403:
         return PermissionDeniedError(
-            f"CometAPI accepted the API key but blocked this request (HTTP 403): {detail} This "
-            "model, or one of the inputs sent, is not enabled for this key: check the key's "
-            f"model access in the CometAPI console ({CONSOLE_URL}).",
-            **kwargs,
+            message("api.blocked", detail=detail, url=CONSOLE_URL), **kwargs
         )
     if status == 404:
-        what = "prediction" if prediction_id else "model or route"
-        return NotFoundError(f"Not found ({what}): {detail}", **kwargs)
+        what = message("api.what_prediction" if prediction_id else "api.what_route")
+        return NotFoundError(message("api.not_found", what=what, detail=detail), **kwargs)
     if status in (400, 422) or (status >= 500 and code == "invalid_request"):
         # CometAPI answers a malformed request with a 500 and code invalid_request: it is the
         # request that is wrong, so it is neither retried nor reported as a possible charge.
         why = f"HTTP {status}, {code}" if code else f"HTTP {status}"
-        return InvalidInputError(f"CometAPI rejected the request ({why}): {detail}", **kwargs)
+        return InvalidInputError(message("api.rejected", why=why, detail=detail), **kwargs)
     if status == 429:
         retry_after = parse_retry_after(response, body)
         wait = f" Try again in {retry_after:.0f} s." if retry_after is not None else ""
@@ -301,22 +310,14 @@ def _from_response(
             f"Rate limited by CometAPI: {detail}{wait}", retry_after=retry_after, **kwargs
         )
     if status >= 500:
-        note = (
-            " The prediction may have been created anyway; it was not retried so that you do "
-            "not pay twice."
-            if creating
-            else ""
-        )
         inner = f"HTTP {status} ({plain})" if page else f"HTTP {status}: {plain}"
         cause = f" {_GATEWAY_CAUSES[status]}" if status in _GATEWAY_CAUSES else ""
         return ServerError(
-            f"CometAPI had a server error ({inner}).{cause}{note}",
+            message("api.server_creating" if creating else "api.server", inner=inner, cause=cause),
             retry_after=parse_retry_after(response, body),
             **kwargs,
         )
     if 300 <= status < 400:
         location = snippet(response.headers.get("Location", "?"), 200, redactor)
-        return ServerError(
-            f"Unexpected redirect (HTTP {status}) to {location}: check COMET_BASE_URL.", **kwargs
-        )
-    return APIStatusError(f"CometAPI answered HTTP {status}: {detail}", **kwargs)
+        return ServerError(message("api.redirect", status=status, location=location), **kwargs)
+    return APIStatusError(message("api.status", status=status, detail=detail), **kwargs)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InvalidInputError
+from .messages import message
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -58,12 +59,10 @@ def image_to_data_uri(
     except Image.DecompressionBombError:
         raise _too_many_pixels(field, None, max_pixels) from None
     except UnidentifiedImageError:
-        raise InvalidInputError(
-            f'"{field}": the upload is not an image; use JPEG, PNG, GIF or WebP.', field=field
-        ) from None
+        raise InvalidInputError(message("upload.not_image", name=field), field=field) from None
     except (OSError, ValueError) as exc:
         raise InvalidInputError(
-            f'"{field}": the image could not be read ({exc}).', field=field
+            message("upload.unreadable", name=field, reason=str(exc)), field=field
         ) from None
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
@@ -72,13 +71,15 @@ def _check_file_size(path: Path, field: str, max_bytes: int) -> None:
     try:
         size = path.stat().st_size
     except OSError:
-        raise InvalidInputError(
-            f'"{field}": the uploaded file is gone; upload it again.', field=field
-        ) from None
+        raise InvalidInputError(message("upload.gone", name=field), field=field) from None
     if size > max_bytes:
         raise InvalidInputError(
-            f'"{field}": the upload is {size / 1e6:.1f} MB; the limit is '
-            f"{max_bytes / 1e6:.0f} MB. Use a smaller image or a public https URL.",
+            message(
+                "upload.too_big",
+                name=field,
+                size=f"{size / 1e6:.1f}",
+                limit=f"{max_bytes / 1e6:.0f}",
+            ),
             field=field,
         )
 
@@ -87,10 +88,8 @@ def _check_header(image: PILImage, field: str, max_pixels: int) -> str:
     """The image's format, once its type and its declared pixel count are acceptable."""
     kind = image.format
     if kind not in _ALLOWED:
-        raise InvalidInputError(
-            f'"{field}": {kind or "this file"} is not accepted; use JPEG, PNG, GIF or WebP.',
-            field=field,
-        )
+        shown = kind or message("upload.this_file")  # a format's name is the same in any language
+        raise InvalidInputError(message("upload.format", name=field, kind=shown), field=field)
     width, height = image.size
     if width * height > max_pixels:
         raise _too_many_pixels(field, (width, height), max_pixels)
@@ -100,14 +99,19 @@ def _check_header(image: PILImage, field: str, max_pixels: int) -> str:
 def _too_many_pixels(
     field: str, size: tuple[int, int] | None, max_pixels: int
 ) -> InvalidInputError:
-    limit = f"{max_pixels / 1e6:g} megapixels"
     if size is None:
-        what = "the image has far too many pixels"
+        what = message("upload.far_too_many")
     else:
-        what = f"the image is {size[0]:,} x {size[1]:,} pixels ({size[0] * size[1] / 1e6:,.0f} MP)"
+        width, height = size
+        what = message(
+            "upload.size",
+            width=f"{width:,}",
+            height=f"{height:,}",
+            megapixels=f"{width * height / 1e6:,.0f}",
+        )
+    limit = f"{max_pixels / 1e6:g}"
     return InvalidInputError(
-        f'"{field}": {what}; the limit is {limit}. Use a smaller image or a public https URL.',
-        field=field,
+        message("upload.pixels", name=field, what=what, limit=limit), field=field
     )
 
 

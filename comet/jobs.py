@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._constants import SUCCESS_UPDATE_AFTER
 from .errors import CometError, OutputsIncomplete
+from .messages import Message, message
 from .outputs import SavingOutputs, iter_saved_outputs
 from .prediction import Prediction
 
@@ -26,13 +27,19 @@ Stage = Literal["created", "waiting", "saving", "saved"]
 
 @dataclass
 class JobUpdate:
-    """What a run looks like now: the latest snapshot, and the saved files once there are some."""
+    """What a run looks like now: the latest snapshot, and the saved files once there are some.
+
+    note and save_error are English text (the CLI prints them, History stores save_error);
+    note_message and save_message say the same as a Message, for a UI to word by its code.
+    """
 
     prediction: Prediction
     stage: Stage
     files: list[Path] = field(default_factory=list)
     note: str = ""
     save_error: str | None = None
+    note_message: Message | None = None
+    save_message: Message | None = None
 
 
 def start_job(
@@ -81,20 +88,21 @@ def follow_job(
     it can be resumed. Each image carries the run's settings in its metadata: the model and
     input the API reports, else `sent` (the model and input of the create), else History's.
     """
-    notes: list[str] = []
+    notes: list[Message] = []
 
     def remember_retry(error: CometError, wait: float) -> None:
-        notes.append(f"{error.message} Retrying in {wait:.1f} s.")
+        said = error.msg or error.message  # plain text (an upstream's words) goes in as it is
+        notes.append(message("wait.retrying", message=said, seconds=f"{wait:.1f}"))
 
     last: Prediction | None = None
     for snapshot in client.watch(prediction, timeout=timeout, on_retry=remember_retry):
         last = snapshot
         if history is not None:
             history.record_update(snapshot)
-        note = notes[-1] if notes else ""
+        note = notes[-1] if notes else None
         notes.clear()
         if not snapshot.done:
-            yield JobUpdate(snapshot, "waiting", note=note)
+            yield JobUpdate(snapshot, "waiting", note=str(note or ""), note_message=note)
     assert last is not None  # noqa: S101 - watch always yields a terminal snapshot or raises
     if not last.succeeded:
         yield JobUpdate(last, "saved")
@@ -110,10 +118,16 @@ def follow_job(
         # trip through the page, and one replaced a moment later only delays the images.
         if not saving.wait(SUCCESS_UPDATE_AFTER):
             yield JobUpdate(last, "waiting")
-        files, save_error = yield from _saving_updates(last, saving, history)
+        files, incomplete = yield from _saving_updates(last, saving, history)
     finally:
         saving.close()  # Stop while saving: cancel what has not started, never wait
-    yield JobUpdate(last, "saved", files=files, save_error=save_error)
+    yield JobUpdate(
+        last,
+        "saved",
+        files=files,
+        save_error=incomplete.message if incomplete else None,
+        save_message=incomplete.msg if incomplete else None,
+    )
 
 
 def save_prediction(
@@ -145,9 +159,10 @@ def saving_prediction(
         return kept, None
     saving = iter_saved_outputs(_described(prediction, history), output_dir)
     try:
-        return (yield from _saving_updates(prediction, saving, history))
+        files, incomplete = yield from _saving_updates(prediction, saving, history)
     finally:
         saving.close()
+    return files, incomplete.message if incomplete else None
 
 
 def _described(
@@ -180,18 +195,19 @@ def _already_saved(prediction: Prediction, history: History | None) -> list[Path
 
 def _saving_updates(
     prediction: Prediction, saving: SavingOutputs, history: History | None
-) -> Generator[JobUpdate, None, tuple[list[Path], str | None]]:
+) -> Generator[JobUpdate, None, tuple[list[Path], OutputsIncomplete | None]]:
     """A "saving" update per file while more are to come (the last comes with "saved")."""
     saved: dict[int, Path] = {}
-    error = None
+    incomplete = None
     try:
         for index, path in saving:
             saved[index] = path
             if saving.pending:
                 yield JobUpdate(prediction, "saving", files=[saved[i] for i in sorted(saved)])
     except OutputsIncomplete as exc:
-        error = exc.message
+        incomplete = exc
     files = [saved[index] for index in sorted(saved)]
-    if history is not None:
-        history.record_files(prediction.id, files, save_error=error)
-    return files, error
+    if history is not None:  # History keeps the English text (a UI shows it as stored)
+        save_error = incomplete.message if incomplete else None
+        history.record_files(prediction.id, files, save_error=save_error)
+    return files, incomplete

@@ -15,6 +15,7 @@ import requests
 
 from .downloads import Timeout, download_pool, save_source, shared_session
 from .errors import OutputsIncomplete
+from .messages import Message, message
 from .metadata import settings_of
 from .prediction import Prediction
 from .saved_files import Failure, SaveFailure, failure_key, safe_stem, write_sidecar
@@ -162,7 +163,8 @@ class SavingOutputs(Iterator[tuple[int, Path]]):
                 future.cancel()  # only those still queued behind other runs' downloads
 
 
-def _incomplete_message(total: int, failures: list[tuple[int, Failure]]) -> str:
-    noun = "image" if total == 1 else "images"
+def _incomplete_message(total: int, failures: list[tuple[int, Failure]]) -> Message:
+    # Each reason is the download's own account (comet/downloads.py), kept in English.
     details = "; ".join(f"output {index}: {reason}" for index, (_, reason) in failures)
-    return f"{len(failures)} of {total} {noun} could not be saved: {details}"
+    code = "save.one" if total == 1 else "save.many"
+    return message(code, failed=len(failures), total=total, details=details)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from .catalogue import _SAFETY_CAP_WITH_IMAGE, MODELS, get_model
 from .errors import InvalidInputError
 from .fields import Field, ModelSpec
+from .messages import Message, message
 
 __all__ = ["coerce_value", "describe_models", "validate_input"]
 
@@ -39,20 +40,39 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _range_text(field: Field) -> str:
+def _range(field: Field) -> tuple[str, dict[str, str]] | None:
+    """The field's range as a rule name ("between", "at_least", "at_most") and its bounds."""
     lo, hi = field.minimum, field.maximum
     if lo is not None and hi is not None:
-        text = f"between {_num(lo)} and {_num(hi)}"
-    elif lo is not None:
-        text = f"at least {_num(lo)}"
-    elif hi is not None:
-        text = f"at most {_num(hi)}"
-    else:
-        text = ""
-    if field.multiple_of:
-        rule = f"a multiple of {field.multiple_of}"
-        text = f"{text}, {rule}" if text else rule
-    return text
+        return "between", {"low": _num(lo), "high": _num(hi)}
+    if lo is not None:
+        return "at_least", {"low": _num(lo)}
+    if hi is not None:
+        return "at_most", {"high": _num(hi)}
+    return None
+
+
+def _range_rule(field: Field, kind: str = "") -> Message | None:
+    """What the field allows ("a whole number between 1 and 4, a multiple of 16"), if limited.
+
+    kind ("whole", "number") names the kind of number, which a bare range leaves out.
+    """
+    bounds = _range(field)
+    multiple = message("rule.multiple", step=field.multiple_of) if field.multiple_of else None
+    if bounds is not None:
+        name, values = bounds
+        rule = message(f"rule.{kind}_{name}" if kind else f"rule.{name}", **values)
+        return message("rule.and", rule=rule, more=multiple) if multiple else rule
+    if not kind:
+        return multiple
+    if multiple is None:
+        return message(f"rule.{kind}")
+    return message("rule.of_kind", kind=message(f"rule.{kind}"), rule=multiple)
+
+
+def _range_text(field: Field) -> str:
+    rule = _range_rule(field)
+    return str(rule) if rule is not None else ""
 
 
 def _round_to_grid(field: Field, value: int) -> int:
@@ -75,17 +95,20 @@ def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
-def _bad_number(field: Field, raw: Any, what: str) -> InvalidInputError:
-    allowed = _range_text(field)
-    suffix = f" {allowed}" if allowed else ""
+def _must_be(field: Field, rule: Message, raw: Any) -> InvalidInputError:
     return InvalidInputError(
-        f'"{field.name}" must be {what}{suffix}, got {_show(raw)}', field=field.name
+        message("value.must_be", name=field.name, rule=rule, value=_show(raw)), field=field.name
     )
+
+
+def _bad_number(field: Field, raw: Any, kind: str) -> InvalidInputError:
+    """kind: "whole" or "number"; the message names the field's range too."""
+    return _must_be(field, _range_rule(field, kind), raw)
 
 
 def _to_int(field: Field, raw: Any) -> int:
     if isinstance(raw, bool):
-        raise _bad_number(field, raw, "a whole number")
+        raise _bad_number(field, raw, "whole")
     if isinstance(raw, int):
         return raw
     number: float
@@ -100,42 +123,37 @@ def _to_int(field: Field, raw: Any) -> int:
         try:
             number = float(text)
         except ValueError:
-            raise _bad_number(field, raw, "a whole number") from None
+            raise _bad_number(field, raw, "whole") from None
     else:
-        raise _bad_number(field, raw, "a whole number")
+        raise _bad_number(field, raw, "whole")
     if not math.isfinite(number) or not number.is_integer():
-        raise _bad_number(field, raw, "a whole number")
+        raise _bad_number(field, raw, "whole")
     return int(number)
 
 
 def _to_float(field: Field, raw: Any) -> float:
     if isinstance(raw, bool):
-        raise _bad_number(field, raw, "a number")
+        raise _bad_number(field, raw, "number")
     if isinstance(raw, (int, float)):
         number = float(raw)
     elif isinstance(raw, str):
         try:
             number = float(raw.strip())
         except ValueError:
-            raise _bad_number(field, raw, "a number") from None
+            raise _bad_number(field, raw, "number") from None
     else:
-        raise _bad_number(field, raw, "a number")
+        raise _bad_number(field, raw, "number")
     if not math.isfinite(number):
-        raise _bad_number(field, raw, "a number")
+        raise _bad_number(field, raw, "number")
     return number
 
 
 def _check_range(field: Field, value: float, raw: Any) -> None:
     lo, hi = field.minimum, field.maximum
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise InvalidInputError(
-            f'"{field.name}" must be {_range_text(field)}, got {_show(raw)}', field=field.name
-        )
+        raise _must_be(field, _range_rule(field), raw)
     if field.multiple_of and value % field.multiple_of:
-        raise InvalidInputError(
-            f'"{field.name}" must be a multiple of {field.multiple_of}, got {_show(raw)}',
-            field=field.name,
-        )
+        raise _must_be(field, message("rule.multiple", step=field.multiple_of), raw)
 
 
 def _to_bool(field: Field, raw: Any) -> bool:
@@ -149,9 +167,7 @@ def _to_bool(field: Field, raw: Any) -> bool:
             return True
         if text in _FALSE:
             return False
-    raise InvalidInputError(
-        f'"{field.name}" must be true or false, got {_show(raw)}', field=field.name
-    )
+    raise _must_be(field, message("rule.bool"), raw)
 
 
 def _to_enum(field: Field, raw: Any) -> str:
@@ -166,10 +182,7 @@ def _to_enum(field: Field, raw: Any) -> str:
     for candidate in candidates:
         if candidate in field.choices:
             return candidate
-    raise InvalidInputError(
-        f'"{field.name}" must be one of {_choices_text(field.choices)}, got {_show(raw)}',
-        field=field.name,
-    )
+    raise _must_be(field, message("rule.one_of", choices=_choices_text(field.choices)), raw)
 
 
 def _is_image_ref(text: str) -> bool:
@@ -184,11 +197,7 @@ def _is_image_ref(text: str) -> bool:
 def _to_image(field: Field, raw: Any) -> str:
     if isinstance(raw, str) and _is_image_ref(raw.strip()):
         return raw.strip()
-    raise InvalidInputError(
-        f'"{field.name}" must be an https:// or http:// URL or a data:image/...;base64,... URI, '
-        f"got {_show(raw)}",
-        field=field.name,
-    )
+    raise _must_be(field, message("rule.url"), raw)
 
 
 def _to_images(field: Field, raw: Any) -> list[str]:
@@ -199,21 +208,17 @@ def _to_images(field: Field, raw: Any) -> list[str]:
             try:
                 items = json.loads(text)
             except ValueError:
-                raise InvalidInputError(
-                    f'"{field.name}" must be a list of image URLs, got {_show(raw)}',
-                    field=field.name,
-                ) from None
+                raise _must_be(field, message("rule.url_list"), raw) from None
         else:
             items = [text]
     if not isinstance(items, (list, tuple)):
-        raise InvalidInputError(
-            f'"{field.name}" must be a list of image URLs or data: URIs, got {_show(raw)}',
-            field=field.name,
-        )
+        raise _must_be(field, message("rule.url_or_data_list"), raw)
     images = [_to_image(field, item) for item in items if not _blank(item)]
     if field.max_items is not None and len(images) > field.max_items:
         raise InvalidInputError(
-            f'"{field.name}" takes at most {field.max_items} images, got {len(images)}',
+            message(
+                "value.too_many_images", name=field.name, limit=field.max_items, count=len(images)
+            ),
             field=field.name,
         )
     return images
@@ -230,9 +235,7 @@ def coerce_value(field: Field, raw: Any) -> Any:
     kind = field.kind
     if kind == "str":
         if not isinstance(raw, str):
-            raise InvalidInputError(
-                f'"{field.name}" must be text, got {_show(raw)}', field=field.name
-            )
+            raise _must_be(field, message("rule.text"), raw)
         return raw
     if kind == "int":
         value = _to_int(field, raw)
@@ -257,12 +260,12 @@ def coerce_value(field: Field, raw: Any) -> Any:
 def _unknown_field(spec: ModelSpec, name: Any) -> InvalidInputError:
     names = [f.name for f in spec.fields]
     close = difflib.get_close_matches(str(name), names, n=1)
-    hint = f'Did you mean "{close[0]}"? ' if close else ""
-    return InvalidInputError(
-        f'Unknown input "{str(name)[:60]}" for {spec.name}. {hint}'
-        f"Valid inputs: {', '.join(names)}.",
-        field=str(name)[:100],
-    )
+    values = {"name": str(name)[:60], "model": spec.name, "names": ", ".join(names)}
+    if close:
+        said = message("value.unknown_close", close=close[0], **values)
+    else:
+        said = message("value.unknown_list", **values)
+    return InvalidInputError(said, field=str(name)[:100])
 
 
 def _effective(spec: ModelSpec, cleaned: dict[str, Any], name: str) -> Any:
@@ -281,8 +284,9 @@ def _check_together(spec: ModelSpec, cleaned: dict[str, Any]) -> None:
         actual = _effective(spec, cleaned, other)
         if actual != wanted:
             raise InvalidInputError(
-                f'"{f.name}" is only used when "{other}" is "{wanted}", but "{other}" is '
-                f'{_show(actual)}; set "{other}" to "{wanted}" or leave "{f.name}" empty',
+                message(
+                    "value.only_with", name=f.name, other=other, wanted=wanted, actual=_show(actual)
+                ),
                 field=f.name,
             )
     for f in spec.fields:
@@ -293,7 +297,7 @@ def _check_together(spec: ModelSpec, cleaned: dict[str, Any]) -> None:
             needed = [g.name for g in spec.fields if g.only_with == f.only_with]
             needed_text = " and ".join(f'"{n}"' for n in needed)
             raise InvalidInputError(
-                f'"{other}" "{wanted}" needs {needed_text}; "{f.name}" is missing',
+                message("value.needs", other=other, wanted=wanted, needed=needed_text, name=f.name),
                 field=f.name,
             )
     cap = _SAFETY_CAP_WITH_IMAGE.get(spec.family)
@@ -301,8 +305,7 @@ def _check_together(spec: ModelSpec, cleaned: dict[str, Any]) -> None:
     has_image = spec.image_field is not None and spec.image_field in cleaned
     if cap is not None and has_image and tolerance is not None and tolerance > cap:
         raise InvalidInputError(
-            f'"safety_tolerance" can be at most {cap} when an "{spec.image_field}" is given, '
-            f"got {tolerance}",
+            message("value.safety_cap", cap=cap, field=spec.image_field, value=tolerance),
             field="safety_tolerance",
         )
 
@@ -324,7 +327,7 @@ def validate_input(
     if spec is None:
         known = ", ".join(m.name for m in MODELS.values())
         raise InvalidInputError(
-            f'Unknown model "{model_id}". Known models: {known}.', field="model"
+            message("value.unknown_model", model=model_id, known=known), field="model"
         )
     if extra is not None and not isinstance(extra, dict):
         raise InvalidInputError(
@@ -369,10 +372,8 @@ def _check_required(spec: ModelSpec, cleaned: dict[str, Any]) -> None:
     for f in spec.fields:
         if f.required and f.name not in cleaned:
             if f.name == "prompt":
-                raise InvalidInputError(
-                    'Prompt is empty: "prompt" must describe the image you want.', field="prompt"
-                )
-            raise InvalidInputError(f'"{f.name}" is required.', field=f.name)
+                raise InvalidInputError(message("value.prompt_empty"), field="prompt")
+            raise InvalidInputError(message("value.required", name=f.name), field=f.name)
 
 
 # ---------------------------------------------------------------------------------------------

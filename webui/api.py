@@ -30,7 +30,7 @@ from .api_inputs import api_input, resolve_model
 from .api_types import ObjectInput
 from .compare_tab import MAX_MODELS, CompareHandlers
 from .history_tab import HistoryHandlers
-from .i18n import language, text, translate_message
+from .i18n import language, msg, text, translated
 from .keys import check_key
 from .runs import run_job
 from .services import Backend, Services
@@ -116,7 +116,7 @@ class ApiHandlers:
         lang = language(request)
         try:
             spec = resolve_model(model)
-            key = self._caller_key(x_comet_api_key, lang)
+            key = self._caller_key(x_comet_api_key)
             job = run_job(
                 self.services,
                 spec.id,
@@ -157,7 +157,7 @@ class ApiHandlers:
         """  # noqa: E501 - the MCP description an assistant reads
         lang = language(request)
         try:
-            key = self._caller_key(x_comet_api_key, lang)
+            key = self._caller_key(x_comet_api_key)
             status, files = "", []
             for done, update in enumerate(self.history.resume(prediction_id, key, request), 1):
                 status = update.get("status", status)
@@ -192,7 +192,7 @@ class ApiHandlers:
         """  # noqa: E501 - the MCP description an assistant reads
         lang = language(request)
         try:
-            key = self._caller_key(x_comet_api_key, lang)
+            key = self._caller_key(x_comet_api_key)
             last: dict[str, Any] = {}
             for step, update in enumerate(
                 self.compare.compare(prompt, models, seed, visitor_key=key, request=request), 1
@@ -211,14 +211,14 @@ class ApiHandlers:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _caller_key(self, header: str | None, lang: str) -> str | None:
+    def _caller_key(self, header: str | None) -> str | None:
         """The caller's own key from the X-Comet-Api-Key header; required when the app says so."""
         try:
             key = check_key(header)
         except InvalidInputError:
-            raise InvalidInputError(text("api.key_bad", lang, header=KEY_HEADER)) from None
+            raise InvalidInputError(msg("key.header_bad", header=KEY_HEADER)) from None
         if not key and self.services.settings.require_user_key:
-            raise InvalidInputError(text("api.key_required", lang, header=KEY_HEADER))
+            raise InvalidInputError(msg("key.header_required", header=KEY_HEADER))
         return key or None
 
     def _result(
@@ -246,7 +246,7 @@ class ApiHandlers:
             demo=text("api.demo", lang) if chosen and chosen[0].demo else "",
         )
         if final.save_error:
-            line += " " + translate_message(final.save_error, lang)
+            line += " " + translated(final.save_message or final.save_error, lang)
         return (line, prediction.seed, prediction.id, *_padded(files))
 
 

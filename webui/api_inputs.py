@@ -17,6 +17,7 @@ from comet._constants import DEFAULT_MODEL
 from comet.errors import InvalidInputError
 from comet.models import MODELS, ModelSpec, get_model, validate_input
 
+from .i18n import msg
 from .inputs import MAX_PROMPT_CHARS, SEED_MAX
 from .uploads import check_image_url
 
@@ -98,7 +99,7 @@ def api_input(
     prompt = prompt.strip() if isinstance(prompt, str) else prompt
     if isinstance(prompt, str) and len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidInputError(
-            f"The prompt is {len(prompt):,} characters; the limit is {MAX_PROMPT_CHARS:,}.",
+            msg("prompt.long", count=f"{len(prompt):,}", limit=f"{MAX_PROMPT_CHARS:,}"),
             field="prompt",
         )
     values: dict[str, Any] = {"prompt": prompt, **fields}

@@ -18,7 +18,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .i18n import text
+from comet.messages import Message
+
+from .i18n import msg
 from .limits import LimitExceeded
 
 __all__ = ["BUDGET_FILE", "DailyBudget"]
@@ -54,9 +56,7 @@ class DailyBudget:
         with self._lock:
             self._load()
             if self._runs >= self.limit:
-                raise LimitExceeded(
-                    text("msg.limit.daily", limit=self.limit, wait_text=self._until_reset())
-                )
+                raise LimitExceeded(msg("limit.daily", limit=self.limit, wait=self._until_reset()))
             self._runs += 1
             self._save()
 
@@ -102,11 +102,11 @@ class DailyBudget:
         except OSError as exc:
             log.warning("Could not save the daily budget in %s: %s", self.path, exc)
 
-    def _until_reset(self) -> str:
+    def _until_reset(self) -> Message:
         now = datetime.fromtimestamp(self._clock(), timezone.utc)
         midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         minutes = max(1, round((midnight - now).total_seconds() / 60))
         hours, minutes = divmod(minutes, 60)
         if hours:
-            return text("msg.hours_minutes", hours=hours, minutes=minutes)
-        return text("msg.minute" if minutes == 1 else "msg.minutes", count=minutes)
+            return msg("hours_minutes", hours=hours, minutes=minutes)
+        return msg("minute" if minutes == 1 else "minutes", count=minutes)

@@ -21,7 +21,7 @@ from comet.jobs import JobUpdate
 from comet.models import MODELS, ModelSpec, get_model
 
 from .client_side import DISABLE_JS, ENABLE_JS
-from .i18n import filled, language, text, ui
+from .i18n import filled, language, msg, text, ui
 from .inputs import MAX_PROMPT_CHARS, SEED_MAX, build_input
 from .parallel_runs import follow_together
 from .placeholders import shape_of, waiting_image
@@ -65,12 +65,12 @@ def plan_comparison(
     Models may be full ids or short names, as a list (or one comma-separated string);
     repeats count once. Without a seed, one random seed is drawn and sent to every model that
     takes one, so the models are compared on equal terms. Every other field keeps the model's
-    catalogue default. The messages are English, as comet's are (webui/texts/compare.py has
-    their Vietnamese, which friendly_error picks).
+    catalogue default. Each refusal carries its Message (webui/texts/compare.py has its
+    Vietnamese, which friendly_error picks by code).
     """
     prompt = prompt.strip() if isinstance(prompt, str) else ""
     if not prompt:
-        raise InvalidInputError("Enter a prompt: it is sent to every model.", field="prompt")
+        raise InvalidInputError(msg("compare.no_prompt"), field="prompt")
     specs = _chosen_models(models)
     if isinstance(seed, str):
         seed = seed.strip()
@@ -89,7 +89,7 @@ def _chosen_models(models: Any) -> list[ModelSpec]:
     elif isinstance(models, (list, tuple)):
         items = list(models)
     else:
-        raise InvalidInputError("Models must be a list of model ids.", field="models")
+        raise InvalidInputError(msg("compare.not_a_list"), field="models")
     items = [item for item in items if not (isinstance(item, str) and not item.strip())]
     if len(items) > MAX_MODELS * 4:  # not worth looking each one up
         raise _count_error(len(items))
@@ -99,7 +99,7 @@ def _chosen_models(models: Any) -> list[ModelSpec]:
         if spec is None:
             names = ", ".join(s.name for s in MODELS.values())
             raise InvalidInputError(
-                f'Unknown model "{_clip(item)}". Choose from: {names}.', field="models"
+                msg("compare.unknown_model", model=_clip(item), names=names), field="models"
             )
         if spec not in specs:
             specs.append(spec)
@@ -110,8 +110,7 @@ def _chosen_models(models: Any) -> list[ModelSpec]:
 
 def _count_error(count: int) -> InvalidInputError:
     return InvalidInputError(
-        f"Choose {MIN_MODELS} to {MAX_MODELS} models to compare (you chose {count}).",
-        field="models",
+        msg("compare.count", low=MIN_MODELS, high=MAX_MODELS, count=count), field="models"
     )
 
 

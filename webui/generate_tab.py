@@ -17,7 +17,7 @@ from comet.models import get_model
 from .client_side import DISABLE_JS, ENABLE_JS, SHOW_WHEN_SET_JS, run_start_js
 from .code_preview import code_preview
 from .form import IMAGE_INPUTS, ModelForm, model_info_key
-from .i18n import language, text, translate_message, ui
+from .i18n import language, text, translated, ui
 from .image_settings import build_image_settings, wire_image_settings
 from .inputs import MAX_PROMPT_CHARS, request_preview, upload_paths
 from .placeholders import shape_of, waiting_image
@@ -337,7 +337,7 @@ class GenerateHandlers:
                 prompt or "…", model, seed, False, extra_input, form_values
             )
         except CometError as exc:
-            message = translate_message(exc.message, language(request))
+            message = translated(exc, language(request))
             return dict.fromkeys(PREVIEW_OUTPUTS, "") | {"preview_json": f"// {message}"}
         if randomize_seed:
             values.pop("seed", None)

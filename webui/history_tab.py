@@ -17,7 +17,7 @@ from comet.history import HistoryEntry
 from comet.jobs import JobUpdate, follow_job
 from comet.prediction import parse_time
 
-from .i18n import language, text, translate_message, ui
+from .i18n import language, msg, text, ui
 from .limits import LimitExceeded
 from .placeholders import draw_words
 from .run_loop import follow_run
@@ -272,12 +272,11 @@ class HistoryHandlers:
             text("hist.head", lang, status=status, id=entry.id, model=entry.model, demo=demo),
             text("hist.created", lang, when=local_time(entry.created_at, browser_tz), took=took),
         ]
+        # History stores these as English text, not as codes: they are shown as stored.
         if entry.error:
-            error = shown(translate_message(entry.error, lang))
-            head.append(text("hist.error", lang, error=error))
+            head.append(text("hist.error", lang, error=shown(entry.error)))
         if entry.save_error:
-            warning = shown(translate_message(entry.save_error, lang))
-            head.append(text("status.save_warning", lang, message=warning))
+            head.append(text("status.save_warning", lang, message=shown(entry.save_error)))
         if entry.status in UNFINISHED:
             head.append(text("hist.still_running", lang))
         link = f"?{LINK_PARAM}={entry.id}"
@@ -334,7 +333,7 @@ class HistoryHandlers:
         claimed = False
         try:
             if not prediction_id:
-                raise InvalidInputError(text("msg.resume.no_id"), field="id")
+                raise InvalidInputError(msg("resume.no_id"), field="id")
             entry = services.history.get(prediction_id)
             owner = services.owner_of(request)
             backend = services.choose_backend(visitor_key)
@@ -343,7 +342,7 @@ class HistoryHandlers:
                 services.identities(request), count_towards_hourly=False
             )
             if not services.claim(prediction_id):
-                raise LimitExceeded(text("msg.resume.followed", id=prediction_id))
+                raise LimitExceeded(msg("resume.followed", id=prediction_id))
             claimed = True
             client = services.client(backend)
             if entry is None:
@@ -379,9 +378,9 @@ def _check_may_resume(
     if not services.settings.shared:
         return
     if entry is not None and entry.owner != owner:
-        raise InvalidInputError(text("msg.resume.other_visitor"))
+        raise InvalidInputError(msg("resume.other_visitor"))
     if entry is None and backend.owner_pays:
-        raise InvalidInputError(text("msg.resume.elsewhere"))
+        raise InvalidInputError(msg("resume.elsewhere"))
 
 
 def _describe_resumed(final: JobUpdate, elapsed: float, lang: str = "en") -> str:

@@ -7,21 +7,23 @@ switches Gradio's locale to "vi" when the browser prefers Vietnamese to English.
 
 Text a handler returns (status lines, errors, notes) is chosen on the server with
 `text(key, lang, ...)`, the language from the request's Accept-Language (`language(request)`).
-Error messages of the `comet` package stay English; `translate_message` turns the ones the
-table knows into Vietnamese at this edge, and leaves upstream text (an API's or a model's own
-words) as it came.
+Errors (comet's and webui's own) carry what they say as a `Message`: a code and its values.
+`translated(error, lang)` words it by its code, with the table's `msg.<code>` template in
+`lang` (comet's English comes from comet.messages.ENGLISH); plain text (an API's or a model's
+own words) stays as it came. Nothing is recognised by its English wording.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import string
-from functools import lru_cache
 from typing import Any, Literal
 
 import gradio as gr
+
+from comet.errors import CometError
+from comet.messages import Message
 
 from .texts import GRADIO_KEYS, MESSAGE_KEYS, TABLE
 
@@ -35,9 +37,10 @@ __all__ = [
     "filled",
     "gradio_i18n",
     "language",
+    "msg",
     "placeholders",
     "text",
-    "translate_message",
+    "translated",
     "ui",
 ]
 
@@ -145,51 +148,34 @@ def placeholders(template: str) -> set[str]:
         return set()
 
 
-# -- messages from comet and webui's own errors, matched by their English wording -------------
+# -- messages: errors and notes, worded by their code ----------------------------------------
 
 
-def translate_message(message: str, lang: str | None) -> str:
-    """A known English message (comet's or webui's) in `lang`; unknown text is left as it is."""
-    if lang == DEFAULT_LANGUAGE or lang not in _COLUMN or not message or len(message) > 4000:
-        return message  # (no message of ours is that long: spare the regexes a huge text)
-    return _translate(message, lang, depth=0)
+def msg(code: str, **values: Any) -> Message:
+    """webui's own message `code`: the table's `msg.<code>`, its template the table's English."""
+    return Message(code, TABLE[f"msg.{code}"][0], values)
 
 
-def _translate(message: str, lang: str, depth: int) -> str:
-    for key, pattern in _patterns():
-        match = pattern.fullmatch(message)
-        if match is None:
-            continue
-        values = {
-            name: _translate(value, lang, depth + 1)
-            if name.endswith("_text") and depth < 3
-            else value
-            for name, value in match.groupdict().items()
-        }
-        return text(key, lang, **values)
-    return message
+def translated(said: CometError | Message | str | None, lang: str | None) -> str:
+    """What an error, a Message or plain text says, in `lang` when its code has that language.
+
+    A Message is worded with the table's template for `msg.<code>` (its nested messages too);
+    its other values go in as they are. English, plain text (an upstream's own words) and a
+    code the table lacks come out in English, as they came.
+    """
+    if isinstance(said, CometError):
+        english, message = said.message, said.msg
+    else:
+        english, message = str(said or ""), said if isinstance(said, Message) else None
+    column = _COLUMN.get(lang or "", 0)
+    if message is None or column == _COLUMN[DEFAULT_LANGUAGE]:
+        return english
+    try:
+        return message.render(lambda part: _template(part, column))
+    except (KeyError, IndexError, ValueError):  # a table entry at odds with its code's values
+        return english
 
 
-@lru_cache(maxsize=1)
-def _patterns() -> list[tuple[str, re.Pattern[str]]]:
-    """A regex per message key: wrappers of another message first, then the most literal."""
-
-    def rank(key: str) -> tuple[bool, int]:
-        english = TABLE[key][0]
-        return "message_text" not in placeholders(english), -_literal_length(english)
-
-    return [(key, _regex(TABLE[key][0])) for key in sorted(MESSAGE_KEYS, key=rank)]
-
-
-def _regex(template: str) -> re.Pattern[str]:
-    parts, seen = [], set()
-    for literal, name, _, _ in string.Formatter().parse(template):
-        parts.append(re.escape(literal))
-        if name:
-            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
-            seen.add(name)
-    return re.compile("".join(parts), re.DOTALL)
-
-
-def _literal_length(template: str) -> int:
-    return sum(len(literal) for literal, _, _, _ in string.Formatter().parse(template))
+def _template(message: Message, column: int) -> str:
+    entry = TABLE.get(f"msg.{message.code}")
+    return entry[column] if entry is not None else message.template

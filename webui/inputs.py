@@ -13,9 +13,11 @@ from typing import Any
 
 from comet._constants import API_PREFIX
 from comet.errors import InvalidInputError
+from comet.messages import Message
 from comet.models import ModelSpec, get_model, validate_input
 from comet.outputs import shorten_data_uris
 
+from .i18n import msg
 from .uploads import check_image_url, image_to_data_uri
 
 __all__ = [
@@ -40,7 +42,6 @@ MAX_EXTRA_NAME_CHARS = 64
 MAX_EXTRA_INT_DIGITS = 40  # enough to name the field in "out of range"; 2**63 has 19
 SEED_MAX = 2**31 - 1  # random seeds are drawn from 0..SEED_MAX, inside every model's range
 _INT64 = 2**63
-_EXTRA = "Extra input (JSON)"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -48,10 +49,14 @@ _SCALARS = (str, int, float, bool, type(None))
 class _RefusedJSON(ValueError):
     """A number json.loads must not turn into Python: int() refuses 4,300 digits anyway."""
 
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
 
 def _parse_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_EXTRA_INT_DIGITS:
-        raise _RefusedJSON(f"has a number of {len(text.lstrip('-')):,} digits")
+        raise _RefusedJSON(len(text.lstrip("-")))
     return int(text)
 
 
@@ -77,10 +82,14 @@ def _nesting(text: str) -> int:
     return deepest
 
 
-def _extra_error(message: str) -> InvalidInputError:
-    """An error about the extra JSON box; message goes on from its name ("is ...", ": ...")."""
-    sep = "" if message.startswith(":") else " "
-    return InvalidInputError(f"{_EXTRA}{sep}{message}", field="extra_input")
+def _extra_error(said: Message) -> InvalidInputError:
+    """An error about the extra JSON box (its message names the box)."""
+    return InvalidInputError(said, field="extra_input")
+
+
+def _extra_value_error(said: Message) -> InvalidInputError:
+    """An error about one value in the extra JSON box: "Extra input (JSON): ..." and said."""
+    return _extra_error(msg("extra.wrapped", message=said))
 
 
 def parse_extra_json(text: str | None) -> dict[str, Any]:
@@ -94,26 +103,26 @@ def parse_extra_json(text: str | None) -> dict[str, Any]:
         return {}
     text = str(text)
     if len(text) > MAX_EXTRA_JSON_CHARS:
-        raise _extra_error(f"is {len(text):,} characters; the limit is {MAX_EXTRA_JSON_CHARS:,}.")
-    if _nesting(text) > 2:  # json.loads recurses per level: 9,000 levels is a RecursionError
         raise _extra_error(
-            "is nested too deeply: give each input a plain value (text, a number, true/false) "
-            'or a list of them, e.g. {"guidance": 3.5}.'
+            msg("extra.long", count=f"{len(text):,}", limit=f"{MAX_EXTRA_JSON_CHARS:,}")
         )
+    if _nesting(text) > 2:  # json.loads recurses per level: 9,000 levels is a RecursionError
+        raise _extra_error(msg("extra.nested"))
     try:
         value = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
+        # exc.msg is the JSON parser's own English ("Expecting value"), kept as it is.
         raise _extra_error(
-            f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+            msg("extra.invalid", reason=exc.msg, line=exc.lineno, column=exc.colno)
         ) from None
     except _RefusedJSON as exc:
-        raise _extra_error(f"{exc}; no input takes one that long.") from None
+        raise _extra_error(msg("extra.digits", count=f"{exc.digits:,}")) from None
     except (ValueError, RecursionError):
-        raise _extra_error("could not be read as JSON.") from None
+        raise _extra_error(msg("extra.unreadable")) from None
     if not isinstance(value, dict):
-        raise _extra_error('must be a JSON object, e.g. {"guidance": 3.5}.')
+        raise _extra_error(msg("extra.not_object"))
     if len(value) > MAX_EXTRA_KEYS:
-        raise _extra_error(f"has {len(value)} inputs; the limit is {MAX_EXTRA_KEYS}.")
+        raise _extra_error(msg("extra.too_many", count=len(value), limit=MAX_EXTRA_KEYS))
     for name, item in value.items():
         _check_plain(name, item)
     return value
@@ -123,17 +132,14 @@ def _check_plain(name: str, value: Any) -> None:
     """A scalar, or a short list of scalars (a list inside a list was refused by _nesting)."""
     items = value if isinstance(value, list) else [value]
     if isinstance(value, list) and len(value) > MAX_EXTRA_LIST_ITEMS:
-        raise _extra_error(
-            f': "{name}" is a list of {len(value)} items; the limit is {MAX_EXTRA_LIST_ITEMS}.'
+        raise _extra_value_error(
+            msg("extra.long_list", name=name, count=len(value), limit=MAX_EXTRA_LIST_ITEMS)
         )
     if not all(isinstance(item, _SCALARS) for item in items):
-        raise _extra_error(
-            f': "{name}" must be text, a number, true/false, or a list of those; '
-            "a JSON object is not an input value."
-        )
+        raise _extra_value_error(msg("extra.not_plain", name=name))
     if any(isinstance(item, float) and not math.isfinite(item) for item in items):
         # JSON has no NaN or Infinity; Python's json reads them (and 1e400 as inf) anyway.
-        raise _extra_error(f': "{name}" must be a finite number, not NaN or Infinity.')
+        raise _extra_value_error(msg("extra.not_finite", name=name))
 
 
 def check_extra(spec: ModelSpec | None, extra: Mapping[str, Any]) -> None:
@@ -150,36 +156,35 @@ def check_extra(spec: ModelSpec | None, extra: Mapping[str, Any]) -> None:
         elif field.kind == "images":
             items = value if isinstance(value, list) else [value]
             if not all(isinstance(item, str) or item is None for item in items):
-                raise _extra_error(f': "{name}" must be a list of image URLs (strings).')
+                raise _extra_value_error(msg("extra.url_list", name=name))
         elif isinstance(value, list):
-            raise _extra_error(f': "{name}" takes one value, not a list.')
+            raise _extra_value_error(msg("extra.one_value", name=name))
 
 
 def _check_unknown(spec: ModelSpec | None, name: str, value: Any) -> None:
     if name == "prompt":  # a model the catalogue lacks still takes a text prompt
         if not isinstance(value, str):
-            raise _extra_error(': "prompt" must be text.')
+            raise _extra_value_error(msg("extra.prompt_text"))
         return
-    where = f"for {spec.name}" if spec is not None else "here"
+    where = msg("extra.for_model", model=spec.name) if spec is not None else msg("extra.here")
     if len(name) > MAX_EXTRA_NAME_CHARS or not _NAME.fullmatch(name):
-        raise _extra_error(
-            f': "{_clip(name)}" is not an input name the API can have {where}; use letters, '
-            f"digits and _ only, at most {MAX_EXTRA_NAME_CHARS} characters."
+        raise _extra_value_error(
+            msg("extra.bad_name", name=_clip(name), where=where, count=MAX_EXTRA_NAME_CHARS)
         )
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, int) and not isinstance(item, bool) and not -_INT64 <= item < _INT64:
-            raise _extra_error(f': "{name}" has a whole number beyond 64 bits.')
+            raise _extra_value_error(msg("extra.big_int", name=name))
 
 
 def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _check_prompt_length(prompt: Any, *, source: str = "") -> None:
+def _check_prompt_length(prompt: Any, *, in_extra: bool = False) -> None:
     if isinstance(prompt, str) and len(prompt) > MAX_PROMPT_CHARS:
+        code = "prompt.long_extra" if in_extra else "prompt.long"
         raise InvalidInputError(
-            f"The prompt{source} is {len(prompt):,} characters; the limit is {MAX_PROMPT_CHARS:,}.",
-            field="prompt",
+            msg(code, count=f"{len(prompt):,}", limit=f"{MAX_PROMPT_CHARS:,}"), field="prompt"
         )
 
 
@@ -202,8 +207,7 @@ def resolve_image_field(
         return refs
     if len(refs) > 1:
         raise InvalidInputError(
-            f'"{field_name}" takes one image; got {len(refs)} (an upload and a URL?).',
-            field=field_name,
+            msg("image.one", name=field_name, count=len(refs)), field=field_name
         )
     return refs[0]
 
@@ -250,12 +254,12 @@ def build_input(
     extra = parse_extra_json(extra_json)
     spec = get_model(model)
     check_extra(spec, extra)
-    _check_prompt_length(extra.get("prompt"), source=f" in {_EXTRA}")
+    _check_prompt_length(extra.get("prompt"), in_extra=True)
     values: dict[str, Any] = {"prompt": prompt}
     if spec is None:  # a model we do not know: send the prompt and the extra JSON as they are
         merged = {**values, **extra}
         if not str(merged["prompt"]).strip():
-            raise InvalidInputError("Prompt is empty: describe the image you want.", field="prompt")
+            raise InvalidInputError(msg("prompt.empty"), field="prompt")
         return merged
     for name, value in fields.items():
         if spec.field(name) is not None and name not in ("prompt", "seed"):
@@ -270,8 +274,9 @@ def build_input(
     try:
         return validate_input(spec.id, values, omit_defaults=True, extra=extra or None)
     except InvalidInputError as exc:
-        if exc.field in extra and not exc.message.startswith(_EXTRA):
-            raise InvalidInputError(f"{_EXTRA}: {exc.message}", field=exc.field) from None
+        if exc.field in extra:  # a value from the extra JSON box: say so
+            wrapped = msg("extra.wrapped", message=exc.msg or exc.message)
+            raise InvalidInputError(wrapped, field=exc.field) from None
         raise
 
 

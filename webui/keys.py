@@ -11,7 +11,7 @@ import gradio as gr
 
 from comet.errors import InvalidInputError
 
-from .i18n import language, text, ui
+from .i18n import language, msg, text, ui
 from .keyseal import open_key, seal_key
 from .services import Services
 from .wiring import by_name
@@ -30,7 +30,7 @@ def check_key(typed: str | None) -> str:
     """A typed key, stripped; refuses what cannot be a key (without echoing it)."""
     key = (typed or "").strip()
     if any(c.isspace() for c in key) or len(key) > MAX_KEY_CHARS:
-        raise InvalidInputError(text("msg.key.bad"), field="api_key")
+        raise InvalidInputError(msg("key.bad"), field="api_key")
     return key
 
 

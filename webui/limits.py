@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from comet.errors import CometError
+from comet.messages import Message
 
-from .i18n import text
+from .i18n import msg
 
 __all__ = ["LimitExceeded", "RunLimiter", "Lease"]
 
@@ -60,8 +61,8 @@ class RunLimiter:
             for key in keys:
                 if self.max_concurrent and self._running[key] >= self.max_concurrent:
                     raise LimitExceeded(
-                        text(
-                            "msg.limit.concurrent",
+                        msg(
+                            "limit.concurrent",
                             running=self._running[key],
                             limit=self.max_concurrent,
                         )
@@ -88,7 +89,7 @@ class RunLimiter:
             if len(starts) >= self.max_runs_per_hour:
                 wait = self.window - (now - starts[0])
                 raise LimitExceeded(
-                    text("msg.limit.hourly", limit=self.max_runs_per_hour, wait_text=_minutes(wait))
+                    msg("limit.hourly", limit=self.max_runs_per_hour, wait=_minutes(wait))
                 )
         for key in keys:
             self._starts[key].append(now)
@@ -99,6 +100,6 @@ class RunLimiter:
                 self._running[key] = max(0, self._running[key] - 1)
 
 
-def _minutes(seconds: float) -> str:
+def _minutes(seconds: float) -> Message:
     minutes = max(1, round(seconds / 60))
-    return text("msg.minute" if minutes == 1 else "msg.minutes", count=minutes)
+    return msg("minute" if minutes == 1 else "minutes", count=minutes)

@@ -15,7 +15,7 @@ from comet.errors import CometError, PredictionFailed
 from comet.jobs import JobUpdate
 from comet.models import get_model
 
-from .i18n import text, translate_message
+from .i18n import text, translated
 from .status import friendly_error, progress_line
 
 __all__ = ["RunView", "follow_run"]
@@ -71,13 +71,14 @@ def follow_run(
                 )
                 yield RunView(line, prediction_id, files=[str(p) for p in update.files])
             elif update.stage != "saved":
-                said = (update.stage, update.prediction.status, update.note)
+                note = update.note_message or update.note
+                said = (update.stage, update.prediction.status, str(note))
                 if said == shown[0] and clock() - shown[1] < PROGRESS_EVERY:
                     continue  # only the seconds would change
                 shown = (said, clock())
                 typical = typical_seconds or _typical(update.prediction.model)
                 elapsed = clock() - started
-                line = progress_line(update.prediction, elapsed, typical, update.note, lang)
+                line = progress_line(update.prediction, elapsed, typical, note, lang)
                 yield RunView(line, prediction_id)
         if final is None:
             return
@@ -85,7 +86,7 @@ def follow_run(
             raise PredictionFailed(final.prediction)
         status = describe_success(final, clock() - started)
         if final.save_error:
-            warning = translate_message(final.save_error, lang)
+            warning = translated(final.save_message or final.save_error, lang)
             status += "\n\n" + text("status.save_warning", lang, message=warning)
         files = [str(p) for p in final.files]
         yield RunView(status, prediction_id, files, final.prediction.seed, done=True)

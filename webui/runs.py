@@ -16,7 +16,7 @@ import gradio as gr
 
 from comet.jobs import JobUpdate, start_job
 
-from .i18n import text
+from .i18n import msg
 from .keys import resolve_visitor_key
 from .limits import LimitExceeded
 from .services import Backend, Services
@@ -134,4 +134,4 @@ def _charge_owner(services: Services, lease: Any) -> None:
 def _check_image_count(services: Services, values: dict[str, Any], backend: Backend) -> None:
     limit = services.settings.max_images_per_run
     if backend.owner_pays and int(values.get("num_outputs") or 1) > limit:
-        raise LimitExceeded(text("msg.limit.images", limit=limit))
+        raise LimitExceeded(msg("limit.images", limit=limit))

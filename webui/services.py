@@ -26,7 +26,7 @@ from comet.jobs import follow_job
 from comet.settings import AppSettings
 
 from .budget import DailyBudget
-from .i18n import filled, text
+from .i18n import filled, msg, text
 from .limits import Lease, RunLimiter
 from .read_ahead import read_ahead_pool
 from .sessions import PerSession
@@ -39,7 +39,12 @@ DEMO_KEY = "demo-mode-no-key"  # the simulator needs a non-empty Bearer token
 SPARE_CONNECTIONS = 8
 MAX_SESSIONS = 50_000  # page sessions remembered for their visitor id, oldest forgotten first
 _VISITOR_ID = re.compile(r"v-[A-Za-z0-9_-]{20,40}")
-DEMO_GONE = text("msg.demo_gone")  # stored in History in English, shown translated
+# Stored in History as the entry's error, in English, and shown as stored (History keeps text,
+# not codes).
+DEMO_GONE = (
+    "This demo run was still waiting when the app stopped; the built-in simulator stopped with "
+    "it. Nothing was billed: generate it again."
+)
 
 
 class AppClosing(CometError):
@@ -121,7 +126,7 @@ class Services:
     def _wait(self, seconds: float) -> None:
         """The clients' sleep: ends their waiting, with AppClosing, once the app closes."""
         if self._closing.wait(seconds):
-            raise AppClosing(text("msg.app_closing"))
+            raise AppClosing(msg("app_closing"))
 
     # -- what the page may show ---------------------------------------------------------
 
@@ -230,7 +235,7 @@ class Services:
         if visitor_key:
             return Backend(settings.base_url, visitor_key, demo=False, owner_pays=False)
         if settings.require_user_key:
-            raise InvalidInputError(text("msg.key.required"), field="api_key")
+            raise InvalidInputError(msg("key.required"), field="api_key")
         if settings.owner_key:
             return Backend(settings.base_url, settings.owner_key, demo=False, owner_pays=True)
         return Backend(self.demo_base_url, DEMO_KEY, demo=True, owner_pays=False)

@@ -16,9 +16,10 @@ from comet.errors import (
     RateLimitError,
     ServerError,
 )
+from comet.messages import Message
 from comet.prediction import Prediction
 
-from .i18n import text, translate_message
+from .i18n import text, translated
 from .limits import LimitExceeded
 from .texts import TABLE
 
@@ -40,7 +41,7 @@ def progress_line(
     prediction: Prediction,
     elapsed: float,
     typical_seconds: float,
-    note: str = "",
+    note: str | Message = "",
     lang: str = "en",
 ) -> str:
     """One honest status block: the real state, the time so far against the typical time.
@@ -68,22 +69,22 @@ def progress_line(
         log_line = " ".join(prediction.last_log_line[:160].replace("`", "'").split())
         lines.append(text("progress.log", lang, line=log_line))
     if note:
-        lines.append(f"_{shown(translate_message(note, lang))}_")
+        lines.append(f"_{shown(translated(note, lang))}_")
     return "\n\n".join(lines)
 
 
 def friendly_error(error: Exception, lang: str = "en") -> str:
     """Say what went wrong and what to do, in words of `lang`; never a traceback.
 
-    comet's messages are English; the ones the table knows are translated here. Text from
-    upstream (the model's error, the API's message) is escaped: it is shown as Markdown in
-    other visitors' browsers too (History), so it must never become HTML.
+    An error's Message is worded in `lang` by its code (webui/i18n.py `translated`). Text
+    from upstream (the model's error, the API's message) stays as it came, escaped: it is
+    shown as Markdown in other visitors' browsers too (History), so it must never become HTML.
     """
     if isinstance(error, PredictionFailed):
         return _prediction_failed(error.prediction, lang)
     if not isinstance(error, CometError):
         return text("status.app_error", lang)
-    message = shown(translate_message(error.message, lang))
+    message = shown(translated(error, lang))
     resume = ""
     if error.prediction_id:
         resume = text("status.resume_hint", lang, id=error.prediction_id)
@@ -102,7 +103,7 @@ def shown(text: str | None) -> str:
 def _prediction_failed(prediction: Prediction, lang: str) -> str:
     if prediction.status == "canceled":
         return text("status.canceled", lang, id=prediction.id)
-    reason = shown(translate_message(prediction.error or "", lang))
+    reason = shown(prediction.error)  # the model's own words
     reason = reason or text("status.no_reason", lang)
     return text("status.model_failed", lang, reason=reason, id=prediction.id)
 

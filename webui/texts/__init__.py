@@ -46,7 +46,7 @@ TABLE: dict[str, tuple[str, str]] = _merged(
     catalogue.strings(),
     gradio_builtin.STRINGS,
 )
-# The messages translate_message() recognises by their English wording.
+# Messages by code (`msg.<code>`): worded on the server by i18n.translated, not in the browser.
 MESSAGE_KEYS: tuple[str, ...] = (*messages.STRINGS, *compare.MESSAGES)
 # Gradio's own keys: sent to the browser as they are (Gradio formats them, not str.format).
 GRADIO_KEYS: frozenset[str] = frozenset(gradio_builtin.STRINGS)

@@ -14,14 +14,4 @@ STRINGS: dict[str, tuple[str, str]] = {
     "api.progress.processing": ("Waiting: {status}", "Đang chờ: {status}"),
     "api.progress.saving": ("Saving the images of {id}", "Đang lưu ảnh của {id}"),
     "api.progress.done": ("Done: {count} image(s) saved", "Xong: đã lưu {count} ảnh"),
-    "api.key_bad": (
-        "The {header} header holds something that is not a CometAPI key (spaces, or too long).",
-        "Header {header} chứa thứ không phải CometAPI key (có khoảng trắng, hoặc quá dài).",
-    ),
-    "api.key_required": (
-        "This app asks every caller to use their own CometAPI key: send it in the {header} "
-        "header (get one at https://api.cometapi.com/console/token).",
-        "Ứng dụng này yêu cầu mỗi người gọi dùng CometAPI key của riêng mình: hãy gửi nó "
-        "trong header {header} (lấy key tại https://api.cometapi.com/console/token).",
-    ),
 }

@@ -60,7 +60,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
 }
 
-# plan_comparison's refusals (InvalidInputError), translated at the UI edge by their wording.
+# plan_comparison's refusals (InvalidInputError): their Message codes, worded at the UI edge.
 MESSAGES: dict[str, tuple[str, str]] = {
     "msg.compare.no_prompt": (
         "Enter a prompt: it is sent to every model.",
