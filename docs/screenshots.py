@@ -55,7 +55,7 @@ def shoot(browser, url: str, viewport: dict, scheme: str, name: str) -> None:  #
     page = context.new_page()
     open_app(page, url + ("?__theme=dark" if scheme == "dark" else ""))
     page.get_by_label("Prompt", exact=True).fill(PROMPT)
-    page.locator("#top-flux_schnell").get_by_label("Aspect ratio").click()
+    page.locator("#field-aspect_ratio input").click()
     page.get_by_role("option", name="16:9", exact=True).click()
     page.get_by_role("button", name="Generate", exact=True).click()
     page.wait_for_function(RESULT_SHOWN, timeout=60_000)

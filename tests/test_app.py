@@ -160,13 +160,14 @@ def page_event(url: str, button: str, session: str, **values) -> tuple[str, dict
             message = json.loads(line[5:]) if line.startswith("data:") else {}
             if message.get("msg") == "process_completed":
                 return "\n".join(raw), message
-    raise AssertionError(f"{name}: the stream ended without a result")
+    raise AssertionError(f"{button}: the stream ended without a result")
 
 
 def test_the_owner_key_appears_in_no_page_response_stream_result_or_log(owner_app, caplog):
     app, url, sim = owner_app
     caplog.set_level(logging.DEBUG)
-    bodies = {p: requests.get(f"{url}{p}", timeout=30).text for p in ("", "config", "gradio_api/info")}
+    pages = ("", "config", "gradio_api/info")
+    bodies = {p: requests.get(f"{url}{p}", timeout=30).text for p in pages}
     session = uuid.uuid4().hex[:11]
     bodies["page run"], done = page_event(url, "generate-button", session, prompt="a kite")
     assert "Succeeded" in json.dumps(done)

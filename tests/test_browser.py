@@ -199,9 +199,7 @@ def test_an_example_sets_prompt_and_model_and_shows_its_result(page):
     wait_for_gallery(page)
 
 
-def test_dropping_a_saved_image_restores_its_run_and_a_plain_image_says_why(
-    page, demo, tmp_path
-):
+def test_dropping_a_saved_image_restores_its_run_and_a_plain_image_says_why(page, demo, tmp_path):
     choose_model(page, "black-forest-labs/flux-dev")
     generate(page, "a lighthouse at dusk")
     expect()(page.locator("#status")).to_contain_text("Succeeded")
@@ -220,7 +218,8 @@ def test_dropping_a_saved_image_restores_its_run_and_a_plain_image_says_why(
 def test_the_request_preview_offers_the_command_line_and_python_to_copy(page):
     page.get_by_label("Prompt", exact=True).fill("a copied boat")
     page.get_by_text("Request preview").click()
-    expect()(page.locator("#preview-cli")).to_contain_text("python -m comet generate 'a copied boat'")
+    cli = page.locator("#preview-cli")
+    expect()(cli).to_contain_text("python -m comet generate 'a copied boat'")
     expect()(page.locator("#preview-python")).to_contain_text("CometClient.from_env()")
     assert page.locator("#preview-cli button[aria-label*=opy], #preview-cli button").count() > 0
 

@@ -56,9 +56,7 @@ def test_one_widget_per_distinct_field_name_each_of_one_kind_everywhere():
     assert all(len(k) == 1 for k in kinds.values()), kinds
     # The catalogue's 25 field names: these 19 plus prompt, seed and the 4 image inputs.
     assert len(kinds) == 19
-    assert all(
-        sum(f.kind in ("image", "images") for f in s.fields) <= 1 for s in MODELS.values()
-    )
+    assert all(sum(f.kind in ("image", "images") for f in s.fields) <= 1 for s in MODELS.values())
 
 
 def test_switching_shows_the_new_models_fields_with_its_ranges_choices_and_defaults(form):

@@ -4,6 +4,7 @@ skipped, with one log line each, on any other, where the app still starts and wo
 from __future__ import annotations
 
 import logging
+
 import gradio as gr
 import pytest
 from gradio_client import Client

@@ -133,7 +133,9 @@ def test_an_unreadable_budget_file_counts_from_zero_without_failing(tmp_path):
 # -- applied to every run ------------------------------------------------------------------------
 
 
-def test_the_budget_counts_every_visitors_owner_key_runs_but_not_their_own_keys(simulator, tmp_path):
+def test_the_budget_counts_every_visitors_owner_key_runs_but_not_their_own_keys(
+    simulator, tmp_path
+):
     from webui import build_app
 
     def app_run(app, session, key=None):
