@@ -22,7 +22,7 @@ from typing import Any
 
 import gradio as gr
 
-from comet.errors import CometError, InvalidInputError
+from comet.errors import CometError, InvalidInputError, PredictionFailed
 from comet.jobs import JobUpdate
 from comet.models import MODELS, ModelSpec
 
@@ -117,6 +117,7 @@ class ApiHandlers:
         try:
             spec = resolve_model(model)
             key = self._caller_key(x_comet_api_key)
+            chosen: list[Backend] = []  # the job tells which backend it chose (demo or not)
             job = run_job(
                 self.services,
                 spec.id,
@@ -131,7 +132,7 @@ class ApiHandlers:
                 visitor_key=key,
                 typed_key=None,
                 request=request,
-                chosen=(chosen := []),
+                chosen=chosen,
             )
             final = _follow(job, progress, lang)
         except CometError as exc:
@@ -158,16 +159,16 @@ class ApiHandlers:
         lang = language(request)
         try:
             key = self._caller_key(x_comet_api_key)
-            status, files = "", []
-            for done, update in enumerate(self.history.resume(prediction_id, key, request), 1):
-                status = update.get("status", status)
-                files = update.get("gallery", files) or files
-                progress((min(done, 3), 3), desc=_first_line(status))
+            job = self.history.resume_job((prediction_id or "").strip(), key, request)
+            final = _follow(job, progress, lang)
         except CometError as exc:
             raise gr.Error(plain_error(exc, lang), print_exception=False) from None
-        if not files and not _succeeded(status):
-            raise gr.Error(_plain(status), print_exception=False)
-        return (_plain(status), *_padded(files))
+        files = self.services.shown([str(f) for f in final.files])
+        line = text(
+            "api.resumed", lang, id=final.prediction.id, status=final.prediction.status,
+            count=len(files),
+        )  # fmt: skip
+        return (line, *_padded(files))
 
     def compare_models(
         self,
@@ -269,8 +270,6 @@ def _follow(job: Iterator[JobUpdate], progress: gr.Progress, lang: str) -> JobUp
     if final is None:  # pragma: no cover - run_job yields at least the created prediction
         raise gr.Error(text("status.app_error", lang))
     if not final.prediction.succeeded:
-        from comet.errors import PredictionFailed
-
         raise PredictionFailed(final.prediction)
     progress((3, 3), desc=text("api.progress.done", lang, count=len(final.files)))
     return final
@@ -294,10 +293,6 @@ def _plain(markdown: str) -> str:
 
 def _first_line(markdown: str) -> str:
     return _plain(str(markdown).split("\n\n")[0])[:200]
-
-
-def _succeeded(status: str) -> bool:
-    return "succeeded" in status.lower() or "thành công" in status.lower()
 
 
 def _app_link(request: gr.Request | None, prediction_id: str) -> str:

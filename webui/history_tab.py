@@ -316,7 +316,7 @@ class HistoryHandlers:
         lang = language(request)
         prediction_id = (prediction_id or "").strip()
         yield {"status": text("hist.resuming", lang, id=prediction_id)}
-        job = self._resume_job(prediction_id, visitor_key, request)
+        job = self.resume_job(prediction_id, visitor_key, request)
         describe = functools.partial(_describe_resumed, lang=lang)
         for view in follow_run(job, describe_success=describe, lang=lang):
             update: dict[str, Any] = {"status": view.status}
@@ -324,10 +324,13 @@ class HistoryHandlers:
                 update["gallery"] = self.services.shown(view.files)
             yield update
 
-    def _resume_job(
+    def resume_job(
         self, prediction_id: str, visitor_key: str | None, request: gr.Request | None
     ) -> Iterator[JobUpdate]:
-        """Resume within the visitor's limits, once per prediction at a time."""
+        """Resume within the visitor's limits, once per prediction at a time (the job's updates).
+
+        The History tab and the API's get_prediction both follow a prediction through this.
+        """
         services = self.services
         lease = client = None
         claimed = False

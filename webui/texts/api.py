@@ -8,6 +8,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Thành công{demo}: {model}, seed {seed}, prediction {id}; đã lưu {count} ảnh: "
         "{files} trong {folder}; chi tiết: {link}",
     ),
+    "api.resumed": (
+        "Prediction {id}: {status}; {count} image(s) saved",
+        "Prediction {id}: {status}; đã lưu {count} ảnh",
+    ),
     "api.demo": (" (demo placeholder, nothing billed)", " (ảnh minh họa demo, không tính phí)"),
     "api.no_files": ("no files", "không có tệp"),
     "api.progress.created": ("Created prediction {id}", "Đã tạo prediction {id}"),
