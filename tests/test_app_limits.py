@@ -1,125 +1,116 @@
-"""The app's run limits, seen from outside (issue 10): Resume and Generate share one limit.
+"""The app's own limits, seen from outside the launched app: one limit for every run that waits on
+the API (COMET_CONCURRENCY), and uploads over 10 MB refused by the server.
 
-COMET_CONCURRENCY caps how many runs the app serves at once, across all visitors. A Resume
-waits on the API just as a run does, so it counts against the same limit: with a limit of 1, a
-running Generate makes a Resume wait, and a running Resume makes a Generate wait.
-
-The simulator runs on a fake clock, so a prediction finishes only when the test moves it. A
-waiting event is seen in Gradio's public queue status (`/gradio_api/queue/status` counts the
-events that wait for a slot, not those running); the order of the simulator's requests shows
-that the waiting one sent nothing until the other had finished.
+The simulator runs on a fake clock, so a prediction finishes only when the test moves it. An
+event waiting for a slot shows in Gradio's public queue status (`/gradio_api/queue/status`
+counts the events that wait, not those running); the simulator's requests show that the waiting
+one sent nothing until the other had finished.
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import requests
+from gradio_client import Client
 
+from comet import CometClient
 from comet.settings import AppSettings
 from comet.simulator import Simulator
-from tests.support import DEADLINE, FakeClock, wait_for
+from tests.page_support import SCHNELL
+from tests.support import DEADLINE, FakeClock, free_port, wait_for
 
-SCHNELL = "black-forest-labs/flux-schnell"
 
-
-@pytest.fixture
+@pytest.fixture(scope="module")
 def clock():
     return FakeClock()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sim(clock):
     with Simulator(time_scale=1.0, image_size=64, clock=clock) as simulator:
         yield simulator
 
 
-@pytest.fixture
-def one_at_a_time(connect, launch_app, sim, tmp_path):
-    """The app with COMET_CONCURRENCY=1 (no per-visitor limit); returns its url."""
+@pytest.fixture(scope="module")
+def served(sim, tmp_path_factory):
+    """(app, url): the app with COMET_CONCURRENCY=1 (no per-visitor limit), launched."""
+    from webui import build_app
+
     settings = AppSettings(
-        output_dir=tmp_path / "outputs",
+        output_dir=tmp_path_factory.mktemp("limits"),
         poll_interval=0.02,
         concurrency=1,
         max_concurrent_per_visitor=0,
     )
-    _, url = launch_app(settings, demo_base_url=sim.base_url)
-    return url
+    app = build_app(settings, demo_base_url=sim.base_url)
+    port = free_port()
+    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port)
+    url = f"http://127.0.0.1:{port}/"
+    clients: list[Client] = []
+
+    def connect() -> Client:
+        clients.append(Client(url, verbose=False))
+        return clients[-1]
+
+    yield SimpleNamespace(app=app, url=url, connect=connect)
+    app.close()  # first: then a Client's close() does not wait for its heartbeat stream
+    for client in clients:
+        client.close()
 
 
 def waiting_events(url: str) -> int:
     """How many events wait in the app's queue for a free slot (running ones not counted)."""
-    status = requests.get(f"{url}gradio_api/queue/status", timeout=DEADLINE).json()
-    return status["queue_size"]
+    return requests.get(f"{url}gradio_api/queue/status", timeout=DEADLINE).json()["queue_size"]
 
 
-def requests_about(sim: Simulator, prediction_id: str) -> list[int]:
-    """Positions in sim.received of the polls and downloads of one prediction."""
+def about(sim: Simulator, prediction_id: str) -> list[int]:
+    """Positions in sim.received of the requests about one prediction (polls, downloads)."""
     return [n for n, r in enumerate(sim.received) if prediction_id in r.path]
 
 
-def create_positions(sim: Simulator) -> list[int]:
-    """Positions in sim.received of the create requests."""
-    return [n for n, r in enumerate(sim.received) if r.method == "POST"]
+def test_every_kind_of_run_shares_the_one_limit(served):
+    runs = [f for f in served.app.blocks.fns.values() if f.concurrency_id == "generate"]
+    assert {f.name for f in runs} == {
+        "generate", "resume", "compare",  # the page's
+        "generate_image", "compare_models", "get_prediction",  # the API's and MCP's
+    }  # fmt: skip
+    assert {f.concurrency_limit for f in runs} == {1}
 
 
-def wait_for_more_polls(sim: Simulator, prediction_id: str) -> None:
-    """Let the running one poll twice more: time enough for the waiting one to have started."""
-    seen = len(requests_about(sim, prediction_id))
-    wait_for(
-        lambda: len(requests_about(sim, prediction_id)) >= seen + 2,
-        f"two more polls of {prediction_id}",
-    )
-
-
-def test_a_running_generate_makes_a_resume_wait_for_the_one_slot(
-    one_at_a_time, connect, client_for, sim, clock
-):
-    url = one_at_a_time
-    elsewhere = client_for(sim).create_prediction(SCHNELL, {"prompt": "made with the CLI"})
-    generating = connect(url).submit(prompt="holds the slot", api_name="/generate")
+def test_a_running_generate_makes_a_get_prediction_wait_for_the_one_slot(served, sim, clock):
+    url, api = served.url, served.connect
+    with CometClient(api_key="sk-cli-0123456789", base_url=sim.base_url) as cli:
+        elsewhere = cli.create_prediction(SCHNELL, {"prompt": "made with the CLI"}).id
+    generating = api().submit(prompt="holds the slot", api_name="/generate")
     [generated] = wait_for(
-        lambda: [p for p in sim.predictions if p != elsewhere.id and requests_about(sim, p)],
+        lambda: [p for p in sim.predictions if p != elsewhere and about(sim, p)],
         "the generate to create its prediction and poll it",
     )
-
-    resuming = connect(url).submit(prediction_id=elsewhere.id, api_name="/resume")
-    wait_for(lambda: waiting_events(url) == 1, "the resume to wait in the queue")
-    wait_for_more_polls(sim, generated)
-    assert requests_about(sim, elsewhere.id) == []  # the resume has not started
-    assert not resuming.done()
+    resuming = api().submit(prediction_id=elsewhere, api_name="/get_prediction")
+    wait_for(lambda: waiting_events(url) == 1, "the get_prediction to wait in the queue")
+    seen = len(about(sim, generated))
+    wait_for(lambda: len(about(sim, generated)) >= seen + 2, "two more polls of the generate")
+    assert about(sim, elsewhere) == [] and not resuming.done()  # it has not started
 
     clock.advance(60)  # both predictions finish on the server
-    status, gallery, _ = generating.result(timeout=DEADLINE)
-    resumed, resumed_gallery = resuming.result(timeout=DEADLINE)
-
-    assert "Succeeded" in status and gallery, status
-    assert "Resumed: succeeded" in resumed, resumed
-    assert resumed_gallery
-    # the resume's first request came after the generate's last (its image download)
-    assert min(requests_about(sim, elsewhere.id)) > max(requests_about(sim, generated))
+    status, *_ = generating.result(timeout=DEADLINE)
+    resumed, *images = resuming.result(timeout=DEADLINE)
+    assert "succeeded" in status.lower() and "succeeded" in resumed.lower()
+    assert images[0] is not None
+    # its first request came after the generate's last (its image download)
+    assert min(about(sim, elsewhere)) > max(about(sim, generated))
 
 
-def test_a_running_resume_makes_a_generate_wait_for_the_one_slot(
-    one_at_a_time, connect, client_for, sim, clock
-):
-    url = one_at_a_time
-    elsewhere = client_for(sim).create_prediction(SCHNELL, {"prompt": "made with the CLI"})
-    resuming = connect(url).submit(prediction_id=elsewhere.id, api_name="/resume")
-    wait_for(lambda: requests_about(sim, elsewhere.id), "the resume to poll its prediction")
-
-    generating = connect(url).submit(prompt="waits for the slot", api_name="/generate")
-    wait_for(lambda: waiting_events(url) == 1, "the generate to wait in the queue")
-    wait_for_more_polls(sim, elsewhere.id)
-    assert len(create_positions(sim)) == 1  # only the CLI's: the generate sent nothing
-    assert not generating.done()
-
-    clock.advance(60)
-    resumed, _ = resuming.result(timeout=DEADLINE)
-    assert "Resumed: succeeded" in resumed, resumed
-    # the generate's create comes after the resume's last request; then it runs on the clock
-    wait_for(lambda: len(create_positions(sim)) == 2, "the generate to create its prediction")
-    [_, generate_create] = create_positions(sim)
-    assert generate_create > max(requests_about(sim, elsewhere.id))
-    clock.advance(60)
-    status, gallery, _ = generating.result(timeout=DEADLINE)
-    assert "Succeeded" in status and gallery, status
+def test_an_upload_over_10_mb_is_refused_by_the_server(served, tmp_path):
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(10 * 1024 * 1024 + 1))
+    with big.open("rb") as body:
+        answer = requests.post(
+            f"{served.url}gradio_api/upload",
+            files={"files": ("big.png", body, "image/png")},
+            timeout=60,
+        )
+    assert answer.status_code == 413
+    assert "maximum allowed size of 10485760 bytes" in answer.text

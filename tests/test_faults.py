@@ -25,6 +25,7 @@ from comet.history import History
 from comet.jobs import JobUpdate, follow_job, start_job
 from comet.settings import AppSettings
 from comet.simulator import Simulator
+from tests.page_support import Page, visitor
 from tests.support import (
     APP,
     DEADLINE,
@@ -79,13 +80,8 @@ def assert_saved(final: JobUpdate, history: History) -> None:
 
 
 def gallery_ids(gallery: list) -> list[str]:
-    """Prediction ids from gallery items: saved files are named <id>-<index>.<ext>."""
-    return [Path(item["image"]).name.split("-")[0] for item in gallery]
-
-
-def no_new_images(gallery: Any) -> bool:
-    """The gallery was left alone (gr.skip() reaches gradio_client as an update) or emptied."""
-    return gallery in ([], None, {"__type__": "update"})
+    """Prediction ids of the files a run shows: saved files are named <id>-<index>.<ext>."""
+    return [Path(path).name.split("-")[0] for path in gallery]
 
 
 def app_settings(sim: Simulator, out: Path, **kwargs: Any) -> AppSettings:
@@ -163,10 +159,10 @@ def job_env(ledger, client_for, clock, tmp_path):
     return sim, client_for(sim, clock=clock, sleep=clock.sleep), ledger.history(out), out
 
 
-# -- 429 ------------------------------------------------------------------------------------
+# -- the jobs layer: each fault ends saved, or stopped with the prediction's id kept -----------
 
 
-def test_429_burst_on_create_waits_retry_after_and_creates_once(job_env, clock):
+def test_a_throttled_create_waits_retry_after_and_creates_once(job_env, clock):
     sim, client, history, out = job_env
     sim.add_fault("create", status=429, retry_after=0.3, times=2)
 
@@ -178,46 +174,52 @@ def test_429_burst_on_create_waits_retry_after_and_creates_once(job_env, clock):
     assert [clock.waited(1), clock.waited(2)] == pytest.approx([0.3, 0.3])  # Retry-After
 
 
-def test_429_burst_on_polls_waits_retry_after_and_the_run_succeeds(job_env, clock):
+def test_polls_survive_throttling_error_pages_garbage_drops_and_odd_statuses(
+    job_env, clock, caplog
+):
     sim, client, history, out = job_env
-    sim.add_fault("get", status=429, retry_after=0.2, times=3)
-
-    final = run_job(client, history, out)[-1]
-
-    assert_saved(final, history)
-    assert len(creates(sim)) == 1
-    assert len(polls(sim)) == 4  # three refused, then the one that saw it finished
-    # requests 2 to 4 are the refused polls (1 is the create): Retry-After after each
-    assert [clock.waited(n) for n in (2, 3, 4)] == pytest.approx([0.2, 0.2, 0.2])
-
-
-# -- 5xx ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("status", [500, 502, 503, 524])  # 524: Cloudflare's origin timeout
-def test_5xx_html_page_on_polls_is_retried_and_the_run_succeeds(job_env, caplog, status):
-    sim, client, history, out = job_env
-    sim.add_fault("get", status=status, times=2)
+    sim.add_fault("create", status_value="weird")
+    sim.add_fault("get", status=429, retry_after=0.2)
+    sim.add_fault("get", status=524)  # Cloudflare's origin timeout, as an HTML page
+    sim.add_fault("get", malformed=True)
+    sim.add_fault("get", drop=True)
+    sim.add_fault("get", status_value="weird")
     caplog.set_level(logging.WARNING, logger="comet.client")
+    updates, stored = [], []
 
-    final = run_job(client, history, out)[-1]
+    for update in start_job(client, MODEL, {"prompt": "a fox"}, output_dir=out, history=history):
+        updates.append(update)
+        stored.append(history.get(update.prediction.id).status)
 
-    assert_saved(final, history)
-    assert len(creates(sim)) == 1
-    assert len(polls(sim)) >= 3
-    # the HTML page became a short message, not a traceback or a page of markup
-    assert f"server error (HTTP {status} (<html>" in caplog.text
+    assert_saved(updates[-1], history)
+    assert len(creates(sim)) == 1 and len(polls(sim)) == 6  # four failed, one odd, one done
+    # An unknown status counts as still running, and is stored as one of the five.
+    assert [u.prediction.status for u in updates[:2]] == stored[:2] == ["processing"] * 2
+    assert clock.waited(2) == pytest.approx(0.2)  # request 2 is the throttled poll
+    assert "server error (HTTP 524 (<html>" in caplog.text  # a page became a short message
+    assert "not valid JSON" in caplog.text and caplog.text.count("Poll of") == 4
 
 
-# -- hanging polls ----------------------------------------------------------------------------
+def test_a_create_that_may_have_arrived_is_not_resent_and_nothing_is_recorded(job_env):
+    sim, client, history, out = job_env
+    for fault, error, said in (
+        ({"malformed": True}, ServerError, "not valid JSON"),
+        ({"drop": True}, CometConnectionError, "not retried so that you do not pay twice"),
+    ):
+        sim.add_fault("create", **fault)
+        with pytest.raises(error) as info:
+            run_job(client, history, out)
+        assert said in info.value.message
+    assert len(creates(sim)) == 2  # once each: either might have been billed
+    assert sim.predictions == {} and history.count() == 0
 
 
-def test_poll_hanging_past_the_read_timeout_is_abandoned_and_retried(
-    ledger, client_for, tmp_path, caplog
+def test_a_poll_hanging_past_the_read_timeout_is_abandoned_and_retried(
+    ledger, client_for, clock, tmp_path, caplog
 ):
     sim = ledger.simulator()
     history = ledger.history(tmp_path / "out")
-    client = client_for(sim, read_timeout=0.5)
+    client = client_for(sim, read_timeout=0.5, clock=clock, sleep=clock.sleep)
     sim.add_fault("get", delay=HANG)  # only the first poll hangs
     caplog.set_level(logging.WARNING, logger="comet.client")
 
@@ -225,16 +227,16 @@ def test_poll_hanging_past_the_read_timeout_is_abandoned_and_retried(
 
     assert_saved(final, history)
     assert "did not answer within 0.5 s" in caplog.text
-    assert len(polls(sim)) >= 2
+    assert len(polls(sim)) == 2
 
 
 def test_polls_hanging_until_the_deadline_end_with_a_resumable_timeout(
-    ledger, client_for, tmp_path
+    ledger, client_for, clock, tmp_path
 ):
     sim = ledger.simulator()
     out = tmp_path / "out"
     history = ledger.history(out)
-    client = client_for(sim, read_timeout=0.5, timeout=1.5)
+    client = client_for(sim, read_timeout=0.5, timeout=1.0, clock=clock, sleep=clock.sleep)
     sim.add_fault("get", delay=HANG, times=50)
     job = start_job(client, MODEL, {"prompt": "a kite"}, output_dir=out, history=history)
 
@@ -252,80 +254,6 @@ def test_polls_hanging_until_the_deadline_end_with_a_resumable_timeout(
     final = list(follow_job(client, prediction_id, output_dir=out, history=history))[-1]
     assert_saved(final, history)
     assert history.unfinished() == []
-
-
-# -- malformed bodies and unknown statuses ----------------------------------------------------
-
-
-def test_malformed_json_on_a_poll_is_retried(job_env, caplog):
-    sim, client, history, out = job_env
-    sim.add_fault("get", malformed=True, times=2)
-    caplog.set_level(logging.WARNING, logger="comet.client")
-
-    final = run_job(client, history, out)[-1]
-
-    assert_saved(final, history)
-    assert "not valid JSON" in caplog.text
-    assert len(creates(sim)) == 1
-
-
-def test_malformed_json_on_create_is_a_clear_error_and_is_not_resent(job_env):
-    sim, client, history, out = job_env
-    sim.add_fault("create", malformed=True)
-
-    with pytest.raises(ServerError) as info:
-        run_job(client, history, out)
-
-    assert "not valid JSON" in info.value.message
-    assert len(creates(sim)) == 1  # never resent: it might have been billed
-    assert sim.predictions == {}  # the simulator answered before creating anything
-    assert history.count() == 0
-
-
-def test_unknown_status_counts_as_running_until_a_known_one_arrives(job_env):
-    sim, client, history, out = job_env
-    sim.add_fault("create", status_value="weird")
-    sim.add_fault("get", status_value="weird", times=2)
-    seen_in_history = []
-    job = start_job(client, MODEL, {"prompt": "a fox"}, output_dir=out, history=history)
-
-    updates = []
-    for update in job:
-        updates.append(update)
-        seen_in_history.append(history.get(update.prediction.id).status)
-
-    assert [u.prediction.status for u in updates[:3]] == ["processing"] * 3
-    assert seen_in_history[:3] == ["processing"] * 3  # stored as one of the five, still open
-    assert_saved(updates[-1], history)
-    assert len(polls(sim)) == 3
-
-
-# -- dropped connections and a restarted server ----------------------------------------------
-
-
-def test_connection_dropped_mid_poll_is_retried(job_env, caplog):
-    sim, client, history, out = job_env
-    sim.add_fault("get", drop=True, times=2)
-    caplog.set_level(logging.WARNING, logger="comet.client")
-
-    final = run_job(client, history, out)[-1]
-
-    assert_saved(final, history)
-    assert len(creates(sim)) == 1
-    assert len(polls(sim)) >= 3
-    assert caplog.text.count("Poll of") >= 2
-
-
-def test_connection_dropped_on_create_is_not_resent(job_env):
-    sim, client, history, out = job_env
-    sim.add_fault("create", drop=True)
-
-    with pytest.raises(CometConnectionError) as info:
-        run_job(client, history, out)
-
-    assert "not retried so that you do not pay twice" in info.value.message
-    assert len(creates(sim)) == 1
-    assert history.count() == len(sim.predictions) == 0
 
 
 def test_simulator_restarted_mid_run_the_run_still_finishes(ledger, client_for, tmp_path, caplog):
@@ -364,17 +292,10 @@ def test_simulator_restarted_mid_run_the_run_still_finishes(ledger, client_for, 
     assert len(creates(sim)) == 1
 
 
-# -- delivery URLs that expire ---------------------------------------------------------------
-
-
 def test_outputs_expired_before_saving_end_with_a_save_error_in_history(job_env):
     sim, client, history, out = job_env
     job = start_job(client, MODEL, {"prompt": "a tram"}, output_dir=out, history=history)
     created = next(job)
-    wait_for(
-        lambda: sim.predictions[created.prediction.id].status_at(sim.clock()) == "succeeded",
-        "the prediction to succeed",
-    )
     sim.expire_outputs()  # after success, before the client has polled or downloaded anything
 
     final = list(job)[-1]
@@ -406,146 +327,131 @@ def test_resuming_a_saved_prediction_after_its_urls_expired_keeps_its_files(job_
     assert len(downloads(sim)) == 1  # fetched once, before the URL expired
 
 
-# -- the app ---------------------------------------------------------------------------------
+# -- the app (its handlers: tests/page_support.py) -----------------------------------------
 
 
-def test_app_429_burst_on_create_and_polls_succeeds_with_one_prediction(
-    ledger, connect, launch_app, tmp_path
-):
+@pytest.fixture
+def open_app(ledger, tmp_path):
+    """The app's handlers in CometAPI mode on a simulator; each app's history is accounted for."""
+    pages: list[Page] = []
+
+    def open_page(sim: Simulator, **kwargs: Any) -> Page:
+        page = Page(app_settings(sim, tmp_path / "outputs", **kwargs))
+        ledger.track(page.services.history.path)
+        pages.append(page)
+        return page
+
+    yield open_page
+    for page in pages:
+        page.close()
+
+
+def test_app_429_burst_on_create_and_polls_succeeds_with_one_prediction(ledger, open_app):
     sim = ledger.simulator()
-    out = tmp_path / "outputs"
-    app, url = launch_app(app_settings(sim, out))
-    ledger.track(app.services.history.path)
+    app = open_app(sim)
     sim.add_fault("create", status=429, retry_after=0.2, times=2)
     sim.add_fault("get", status=429, retry_after=0.2, times=2)
 
-    status, gallery, seed = connect(url).predict(
-        prompt="a red bicycle", model=MODEL, api_name="/generate"
-    )
+    final = app.run("a red bicycle", MODEL)[-1]
 
-    assert status.startswith("**Succeeded"), status
+    assert final["status"].startswith("**Succeeded"), final["status"]
     [prediction_id] = sim.predictions
     assert len(creates(sim)) == 3
-    assert gallery_ids(gallery) == [prediction_id]
-    assert_readable_images([item["image"] for item in gallery])
+    assert gallery_ids(final["gallery"]) == [prediction_id]
+    assert_readable_images(final["gallery"])
     assert app.services.history.get(prediction_id).status == "succeeded"
 
 
-def test_app_429_on_every_create_says_rate_limited_and_nothing_is_created(
-    ledger, connect, launch_app, tmp_path
-):
+def test_app_429_on_every_create_says_rate_limited_and_nothing_is_created(ledger, open_app):
     sim = ledger.simulator()
-    app, url = launch_app(app_settings(sim, tmp_path / "outputs"))
-    ledger.track(app.services.history.path)
+    app = open_app(sim)
     sim.add_fault("create", status=429, retry_after=0.1, times=3)
 
-    status, gallery, seed = connect(url).predict(
-        prompt="a red bicycle", model=MODEL, api_name="/generate"
-    )
+    final = app.run("a red bicycle", MODEL)[-1]
 
-    assert status.startswith("**Rate limited by CometAPI.**"), status
-    assert "Traceback" not in status
-    assert no_new_images(gallery), gallery
+    assert final["status"].startswith("**Rate limited by CometAPI.**"), final["status"]
+    assert "Traceback" not in final["status"]
+    assert final["gallery"] is None  # the placeholder goes
     assert len(creates(sim)) == 3  # the client's whole allowance, then it gave up
     assert sim.predictions == {}
     assert app.services.history.count() == 0
 
 
-def test_app_5xx_pages_on_polls_are_survived(ledger, connect, launch_app, tmp_path):
+def test_app_5xx_pages_on_polls_are_survived(ledger, open_app):
     sim = ledger.simulator()
-    app, url = launch_app(app_settings(sim, tmp_path / "outputs"))
-    ledger.track(app.services.history.path)
+    app = open_app(sim)
     for status_code in (500, 502, 503):
         sim.add_fault("get", status=status_code)
 
-    status, gallery, seed = connect(url).predict(
-        prompt="a green door", model=MODEL, api_name="/generate"
-    )
+    final = app.run("a green door", MODEL)[-1]
 
-    assert status.startswith("**Succeeded"), status
+    assert final["status"].startswith("**Succeeded"), final["status"]
     [prediction_id] = sim.predictions
-    assert gallery_ids(gallery) == [prediction_id]
+    assert gallery_ids(final["gallery"]) == [prediction_id]
     assert len(creates(sim)) == 1
     assert len(polls(sim)) == 4
     assert app.services.history.get(prediction_id).files
 
 
 def test_app_5xx_until_the_deadline_names_the_prediction_and_resume_brings_its_images(
-    ledger, connect, launch_app, tmp_path
+    ledger, open_app
 ):
     sim = ledger.simulator()
-    app, url = launch_app(app_settings(sim, tmp_path / "outputs", timeout=2.0))
-    ledger.track(app.services.history.path)
+    app = open_app(sim, timeout=2.0)
     sim.add_fault("get", status=503, times=1000)
-    client = connect(url)
 
-    status, gallery, seed = client.predict(prompt="a moth", model=MODEL, api_name="/generate")
+    final = app.run("a moth", MODEL)[-1]
 
     [prediction_id] = sim.predictions
-    assert status.startswith("**Still waiting after the time limit.**"), status
-    assert f"`{prediction_id}` is saved in History" in status
-    assert no_new_images(gallery), gallery
+    assert final["status"].startswith("**Still waiting after the time limit.**"), final["status"]
+    assert f"`{prediction_id}` is saved in History" in final["status"]
+    assert final["gallery"] is None
     assert app.services.history.get(prediction_id).status == "starting"
 
     sim.clear_faults()
-    resumed, images = client.predict(prediction_id=prediction_id, api_name="/resume")
+    resumed = list(app.history.resume(prediction_id))[-1]
 
-    assert resumed.startswith("**Resumed: succeeded**"), resumed
-    assert gallery_ids(images) == [prediction_id]
+    assert resumed["status"].startswith("**Resumed: succeeded**"), resumed["status"]
+    assert gallery_ids(resumed["gallery"]) == [prediction_id]
     entry = app.services.history.get(prediction_id)
     assert entry.status == "succeeded"
     assert_readable_images(entry.files)
     assert len(creates(sim)) == 1
 
 
-def test_app_saved_images_still_show_after_the_delivery_urls_expire(
-    ledger, connect, launch_app, tmp_path
-):
+def test_app_saved_images_still_show_after_the_delivery_urls_expire(ledger, open_app):
     sim = ledger.simulator()
-    app, url = launch_app(app_settings(sim, tmp_path / "outputs"))
-    ledger.track(app.services.history.path)
-    client = connect(url)
+    app = open_app(sim)
 
-    status, gallery, seed = client.predict(
-        prompt="a glass whale", model=MODEL, api_name="/generate"
-    )
+    final = app.run("a glass whale", MODEL)[-1]
 
-    assert status.startswith("**Succeeded"), status
+    assert final["status"].startswith("**Succeeded"), final["status"]
     [prediction_id] = sim.predictions
     saved = [Path(p).read_bytes() for p in app.services.history.get(prediction_id).files]
     sim.expire_outputs()
     delivery_url = sim.predictions[prediction_id].output_urls(sim.base_url)[0]
     assert requests.get(delivery_url, timeout=DEADLINE).status_code == 410
-    # Opening it again by id (the History tab's resume box) shows the saved images, served by
-    # the app, and leaves the record of them intact.
-    resumed, images = client.predict(prediction_id=prediction_id, api_name="/resume")
+    # Resuming it by id shows the saved images and leaves the record of them intact.
+    resumed = list(app.history.resume(prediction_id))[-1]
 
-    assert resumed.startswith("**Resumed: succeeded**"), resumed
-    assert gallery_ids(images) == [prediction_id]
-    assert [Path(item["image"]).read_bytes() for item in images] == saved
+    assert resumed["status"].startswith("**Resumed: succeeded**"), resumed["status"]
+    assert [Path(p).read_bytes() for p in resumed["gallery"]] == saved
     entry = app.services.history.get(prediction_id)
     assert [Path(p).read_bytes() for p in entry.files] == saved
     assert entry.save_error is None
-    assert_readable_images(entry.files)
-    assert_readable_images([item["image"] for item in gallery])
 
 
-def test_app_outputs_expiring_before_saving_warn_and_keep_the_id(
-    ledger, connect, launch_app, tmp_path
-):
+def test_app_outputs_expiring_before_saving_warn_and_keep_the_id(ledger, open_app):
     sim = ledger.simulator(url_ttl=0)  # a delivery URL has expired by the time it is fetched
-    app, url = launch_app(app_settings(sim, tmp_path / "outputs"))
-    ledger.track(app.services.history.path)
+    app = open_app(sim)
 
-    status, gallery, seed = connect(url).predict(
-        prompt="a paper crane", model=MODEL, api_name="/generate"
-    )
+    final = app.run("a paper crane", MODEL)[-1]
 
     [prediction_id] = sim.predictions
-    assert status.startswith("**Succeeded"), status
-    assert "⚠️ 1 of 1 image could not be saved" in status
-    assert "the delivery URL has expired (HTTP 410)" in status
-    assert no_new_images(gallery), gallery
+    assert final["status"].startswith("**Succeeded"), final["status"]
+    assert "⚠️ 1 of 1 image could not be saved" in final["status"]
+    assert "the delivery URL has expired (HTTP 410)" in final["status"]
+    assert final["gallery"] == []
     entry = app.services.history.get(prediction_id)
     assert entry.status == "succeeded"
     assert "expired (HTTP 410)" in entry.save_error
@@ -621,11 +527,12 @@ def test_app_killed_mid_run_and_restarted_resumes_the_prediction(ledger, connect
         assert listed.returncode == 0, listed.stderr
         assert prediction_id in listed.stdout
 
-        status, gallery = connect(url).predict(prediction_id=prediction_id, api_name="/resume")
+        status, *images = connect(url).predict(
+            prediction_id=prediction_id, api_name="/get_prediction"
+        )
 
-        assert status.startswith("**Resumed: succeeded**"), status
-        assert gallery_ids(gallery) == [prediction_id]
-        assert_readable_images([item["image"] for item in gallery])
+        assert status == f"Prediction {prediction_id}: succeeded; 1 image(s) saved"
+        assert_readable_images([images[0]])
         assert_readable_images(sorted(out.glob(f"{prediction_id}-*.webp")))
         with History.in_directory(out) as history:
             entry = history.get(prediction_id)
@@ -637,31 +544,28 @@ def test_app_killed_mid_run_and_restarted_resumes_the_prediction(ledger, connect
         _stop(second)
 
 
-def test_two_users_generating_at_once_each_get_only_their_own_images(
-    ledger, connect, launch_app, tmp_path
-):
+def test_two_users_generating_at_once_each_get_only_their_own_images(ledger, open_app):
     sim_clock = FakeClock()
     sim = ledger.simulator(time_scale=1.0, clock=sim_clock)  # runs wait for the clock to move
-    app, url = launch_app(app_settings(sim, tmp_path / "outputs"))
-    ledger.track(app.services.history.path)
+    app = open_app(sim)
     prompts = {"alice": "a lighthouse at dusk", "bob": "a submarine in a teacup"}
-    jobs = {
-        user: connect(url).submit(prompt=prompt, model=MODEL, api_name="/generate")
-        for user, prompt in prompts.items()
+    runs = {
+        user: app.start(prompt, MODEL, request=visitor(user, f"10.0.0.{n}"))
+        for n, (user, prompt) in enumerate(prompts.items())
     }
+    seen = {user: [next(run)] for user, run in runs.items()}  # both Submitting…
 
     wait_for(lambda: len(sim.predictions) == 2, "both users' predictions to be created")
     wait_for(lambda: len({r.path for r in polls(sim)}) == 2, "both runs to be waiting")
     id_for_prompt = {p.input["prompt"]: p.id for p in sim.predictions.values()}
     sim_clock.advance(LATER)  # both finish now, while both are being waited on
 
-    for user, job in jobs.items():
-        status, gallery, seed = job.result(timeout=DEADLINE)
+    for user, run in runs.items():
+        updates = seen[user] + list(run)
         own = id_for_prompt[prompts[user]]
-        assert status.startswith("**Succeeded"), status
-        assert gallery_ids(gallery) == [own]
-        others = set(id_for_prompt.values()) - {own}
-        progress = " ".join(str(output[0]) for output in job.outputs())
-        assert own in progress
-        assert not any(other in progress for other in others)
+        assert updates[-1]["status"].startswith("**Succeeded"), updates[-1]["status"]
+        assert gallery_ids(updates[-1]["gallery"]) == [own]
+        assert updates[-1]["run_state"]["id"] == own
+        said = " ".join(u["status"] for u in updates)
+        assert not any(other in said for other in set(id_for_prompt.values()) - {own})
     assert len(creates(sim)) == 2

@@ -1,5 +1,5 @@
-"""Images saved by the app carry their settings, and "Load settings from an image" restores
-them: through gradio_client on the launched app, and the drop zone's handler called directly.
+"""Load settings from an image (webui/image_settings.py): an image the app saved fills the form
+again exactly as History's "Use these settings" does; anything else gets a clear note.
 """
 
 from __future__ import annotations
@@ -7,156 +7,94 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from PIL import Image
 
-from comet.metadata import read_settings, with_settings
-from comet.models import get_model
-from comet.settings import AppSettings
-from tests.support import drive
+from comet.metadata import with_settings
+from comet.simulator import Simulator
+from tests.page_support import DEV, KONTEXT, SCHNELL, open_page, visitor
 from webui.builder import settings_from_history
-from webui.form import ModelForm, field_param, form_fields
+from webui.form import ModelForm
 from webui.image_settings import NO_SETTINGS, NOT_AN_IMAGE, settings_from_image
 
-SCHNELL = "black-forest-labs/flux-schnell"
-DEV = "black-forest-labs/flux-dev"
-KONTEXT = "black-forest-labs/flux-kontext-pro"
-KEY = "sk-owner-key-for-metadata-5150"
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    with (
+        Simulator(time_scale=0.0, image_size=64) as sim,
+        open_page(tmp_path_factory.mktemp("image-settings"), sim) as opened,
+    ):
+        yield opened
 
 
-def visitor() -> SimpleNamespace:
-    return SimpleNamespace(
-        session_hash="s1", client=SimpleNamespace(host="127.0.0.1"), headers={}, username=None
-    )
-
-
-@pytest.fixture
+@pytest.fixture(scope="module")
 def form():
-    """The model form on its own (not laid out): what the drop zone's handler restores into."""
+    """The model form on its own (not laid out): what the drop zone restores into."""
     return ModelForm()
 
 
-def generate(app, **kwargs) -> tuple[dict, list[str]]:
-    """Run Generate through its handler; (the last update, the saved files)."""
-    kwargs.setdefault("request", visitor())
-    *_, last = drive(app.generate_handlers.generate(**kwargs))
-    assert "Succeeded" in last["status"], last["status"]
-    return last, [str(p) for p in last["gallery"]]
+def saved_by_the_app(tmp_path: Path, document: dict) -> Path:
+    """A PNG holding `document` as its settings, as the app writes them (edited, say)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), "teal").save(buffer, "PNG")
+    path = tmp_path / "edited.png"
+    path.write_bytes(with_settings(buffer.getvalue(), document))
+    return path
 
 
-def pillow_settings(path: str | Path) -> dict:
-    """The settings as Pillow reads them, without our reader: PNG text, EXIF UserComment."""
-    with Image.open(path) as image:
-        if image.format == "PNG":
-            return json.loads(image.text["comet"])
-        comment = image.getexif().get_ifd(0x8769)[0x9286]
-        assert image.info["xmp"]  # and the XMP packet is there too
-        return json.loads(comment[8:])
+def as_sent(updates: dict) -> str:
+    """The updates as Gradio sends them to the page (labels are translation keys there)."""
+    return json.dumps(updates, default=str, sort_keys=True)
 
 
-# -- saved by the app ---------------------------------------------------------------------------
-
-
-def test_an_image_generated_through_gradio_client_holds_its_settings(
-    connect, launch_app, simulator, tmp_path
-):
-    settings = AppSettings(  # the owner's key, sent to the simulator as to CometAPI
-        owner_key=KEY,
-        base_url=simulator.base_url,
-        output_dir=tmp_path / "outputs",
-        poll_interval=0.02,
-    )
-    _, url = launch_app(settings)
-    api = connect(url)
-    status, gallery, seed_used = api.predict(
-        prompt="a harbour at dusk",
-        model=DEV,
-        seed=31337,
-        randomize_seed=False,
-        flux_dev__aspect_ratio="16:9",
-        flux_dev__guidance=4.5,
-        api_name="/generate",
-    )[:3]
-    assert "Succeeded" in status and seed_used == 31337
-    [item] = gallery
-    [saved] = (tmp_path / "outputs").glob("*.webp")
-    for path in (item["image"], saved):  # the copy the API caller got, and the file on disk
-        found = pillow_settings(path)
-        assert found == read_settings(path)
-        assert found["model"] == DEV and found["prompt"] == "a harbour at dusk"
-        assert found["seed"] == 31337 and found["prediction_id"] == saved.stem.rsplit("-", 1)[0]
-        assert found["input"]["aspect_ratio"] == "16:9" and found["input"]["guidance"] == 4.5
-        assert found["input"]["prompt"] == "a harbour at dusk"
-        assert KEY.encode() not in Path(path).read_bytes()
-    with Image.open(saved) as image:
-        assert image.size[0] > image.size[1]  # 16:9, and it decodes
-        image.load()
-
-
-def test_an_uploaded_input_image_is_shortened_in_the_saved_images(app, tmp_path):
-    upload = tmp_path / "input.png"
-    Image.new("RGB", (300, 200), (10, 200, 90)).save(upload)
-    _, [path] = generate(
-        app,
-        prompt="make it blue",
-        model=KONTEXT,
-        seed=5,
-        randomize_seed=False,
-        flux_kontext_pro__input_image=str(upload),
-    )
-    embedded = read_settings(path)["input"]["input_image"]
-    assert embedded.startswith("data:image/") and embedded.endswith("bytes, omitted)")
-    assert Path(path).stat().st_size < 200_000
-
-
-# -- Load settings from an image ----------------------------------------------------------------
-
-
-def test_an_image_restores_exactly_what_use_these_settings_restores(app):
-    form = app.generate_handlers.form
-    _, [path] = generate(
-        app,
-        prompt="a lantern festival",
-        model=DEV,
+def test_an_image_saved_by_the_app_restores_exactly_what_use_these_settings_restores(page):
+    final = page.run(
+        "a lantern festival",
+        DEV,
         seed=777,
         randomize_seed=False,
-        flux_dev__aspect_ratio="3:2",
-        flux_dev__num_inference_steps=12,
-        flux_dev__go_fast=False,
-    )
-    prediction_id = read_settings(path)["prediction_id"]
+        aspect_ratio="3:2",
+        num_inference_steps=12,
+        go_fast=False,
+    )[-1]
+    path, prediction_id = final["gallery"][0], final["run_state"]["id"]
 
-    from_image = settings_from_image(form, path)
-    from_history = settings_from_history(app.history_handlers, form, prediction_id, visitor())
+    from_image = settings_from_image(page.form, path)
+    from_history = settings_from_history(page.history, page.form, prediction_id, visitor())
 
     assert from_image.pop("settings_image") is None  # the drop zone is ready for the next one
-    note = from_image.pop("settings_note")
-    assert Path(path).name in note and "seed 777" in note and prediction_id in note
+    assert from_image.pop("settings_note") == (
+        f"Loaded the settings of **{Path(path).name}**: FLUX.1 [dev], seed 777 "
+        f"(prediction `{prediction_id}`)."
+    )
     from_history.pop("tabs")
-    assert _plain(from_image) == _plain(from_history)
-    assert from_image["prompt"] == "a lantern festival"
-    assert (from_image["seed"], from_image["randomize_seed"]) == (777, False)
-    assert from_image["model"]["value"] == DEV
-    dev = get_model(DEV)
-    fields = {f.name: f for f in form_fields(dev)}
-    assert from_image[field_param(dev, fields["aspect_ratio"])]["value"] == "3:2"
-    assert from_image[field_param(dev, fields["num_inference_steps"])]["value"] == 12
-    assert from_image[field_param(dev, fields["go_fast"])]["value"] is False
+    assert as_sent(from_image) == as_sent(from_history)
+    assert (from_image["prompt"], from_image["seed"]) == ("a lantern festival", 777)
+    assert from_image["model"]["value"] == DEV and from_image["randomize_seed"] is False
+    restored = {n: from_image[n]["value"] for n in ("aspect_ratio", "num_inference_steps")}
+    assert restored == {"aspect_ratio": "3:2", "num_inference_steps": 12}
+    assert from_image["go_fast"]["value"] is False
 
 
-def _plain(updates: dict) -> dict:
-    return {k: dict(v) if isinstance(v, dict) else v for k, v in updates.items()}
+def test_an_uploaded_input_image_is_named_as_gone_and_not_restored(form, tmp_path):
+    document = {
+        "model": KONTEXT,
+        "input": {"prompt": "make it blue", "input_image": "data:image/png;base64,… (9 bytes)"},
+    }
+    updates = settings_from_image(form, str(saved_by_the_app(tmp_path, document)))
+    assert updates["upload"]["value"] is None and updates["image_urls"]["value"] == ""
+    assert updates["settings_note"].endswith(
+        "The input image was an upload, which the file does not hold: add it again."
+    )
 
 
 def test_a_file_that_is_not_an_image_gets_a_clear_message(form, tmp_path):
     text = tmp_path / "notes.png"
     text.write_text("just some notes")
-    assert settings_from_image(form, str(text)) == {
-        "settings_image": None,
-        "settings_note": NOT_AN_IMAGE,
-    }
+    updates = settings_from_image(form, str(text))
+    assert updates == {"settings_image": None, "settings_note": NOT_AN_IMAGE}
+    assert NOT_AN_IMAGE.startswith("**That file is not a PNG, JPEG or WebP image**")
 
 
 def test_an_image_without_settings_gets_a_clear_message(form, tmp_path):
@@ -164,16 +102,19 @@ def test_an_image_without_settings_gets_a_clear_message(form, tmp_path):
     Image.new("RGB", (20, 20), "navy").save(plain)
     updates = settings_from_image(form, str(plain))
     assert updates == {"settings_image": None, "settings_note": NO_SETTINGS}
+    assert NO_SETTINGS.startswith("**This image holds no settings from this app.**")
 
 
 def test_a_model_this_app_does_not_offer_changes_nothing(form, tmp_path):
-    path = _with(tmp_path, {"model": "someone/else", "input": {"prompt": "x"}})
-    updates = settings_from_image(form, str(path))
-    assert set(updates) == {"settings_image", "settings_note"}
-    assert "someone/else" in updates["settings_note"]
+    path = saved_by_the_app(tmp_path, {"model": "someone/else", "input": {"prompt": "x"}})
+    assert settings_from_image(form, str(path)) == {
+        "settings_image": None,
+        "settings_note": "**edited.png** was made with `someone/else`, which this app does not "
+        "offer, so nothing was changed.",
+    }
 
 
-def test_edited_values_the_form_cannot_take_are_left_at_their_defaults(form, tmp_path):
+def test_edited_values_the_form_cannot_take_are_left_at_their_defaults_and_named(form, tmp_path):
     document = {
         "model": SCHNELL,
         "input": {
@@ -184,23 +125,15 @@ def test_edited_values_the_form_cannot_take_are_left_at_their_defaults(form, tmp
             "go_fast": False,
         },
     }
-    updates = settings_from_image(form, str(_with(tmp_path, document)))
-    schnell = get_model(SCHNELL)
-    fields = {f.name: f for f in form_fields(schnell)}
+    updates = settings_from_image(form, str(saved_by_the_app(tmp_path, document)))
     assert updates["prompt"] == "edited" and "seed" not in updates
-    assert updates[field_param(schnell, fields["aspect_ratio"])]["value"] == "1:1"
-    assert updates[field_param(schnell, fields["num_inference_steps"])]["value"] == 4
-    assert updates[field_param(schnell, fields["go_fast"])]["value"] is False
-    assert "Aspect ratio" in updates["settings_note"]
+    assert updates["aspect_ratio"]["value"] == "1:1"
+    assert updates["num_inference_steps"]["value"] == 4
+    assert updates["go_fast"]["value"] is False  # valid: kept
+    assert updates["settings_note"].endswith(
+        "Left at their defaults (not valid here): Aspect ratio, Steps."
+    )
 
 
 def test_nothing_dropped_changes_nothing(form):
     assert settings_from_image(form, None) == {}
-
-
-def _with(tmp_path: Path, document: dict) -> Path:
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 16), "teal").save(buffer, "PNG")
-    path = tmp_path / "edited.png"
-    path.write_bytes(with_settings(buffer.getvalue(), document))
-    return path

@@ -1,15 +1,16 @@
-"""The model catalogue and local input validation."""
+"""The model catalogue (comet/catalogue.py, fields.py) and local input validation (validation.py):
+a bad value is refused before anything is sent or paid for, with a message naming the field and
+what it accepts. One case per kind of check: every field of every model goes through the same
+code, and tests/test_catalogue_sources.py pins each model's fields."""
 
 from __future__ import annotations
 
 import pytest
 
-from comet._constants import DEFAULT_MODEL
 from comet.errors import InvalidInputError
 from comet.models import (
     MODELS,
     Field,
-    ModelSpec,
     coerce_value,
     describe_models,
     get_model,
@@ -17,107 +18,29 @@ from comet.models import (
     validate_input,
 )
 
-ALL_IDS = list(MODELS)
 URL = "https://example.com/cat.png"
 DATA_URI = "data:image/png;base64,iVBORw0KGgo="
-EXPECTED_NAMES = [
-    "flux-schnell",
-    "flux-dev",
-    "flux-pro",
-    "flux-1.1-pro",
-    "flux-1.1-pro-ultra",
-    "flux-kontext-pro",
-    "flux-kontext-max",
-    "flux-2-pro",
-    "flux-2-dev",
-    "flux-2-flex",
-]
-CUSTOM_SIZE_MODELS = [m for m in ALL_IDS if MODELS[m].field("width") is not None]
+SAFE = 2**53 - 1
+URL_RULE = "an https:// or http:// URL or a data:image/...;base64,... URI"
+PROMPT_EMPTY = 'Prompt is empty: "prompt" must describe the image you want.'
+SCHNELL_INPUTS = (
+    "prompt, aspect_ratio, num_outputs, num_inference_steps, seed, output_format, "
+    "output_quality, disable_safety_checker, go_fast, megapixels"
+)
 
 
-def _raises(model_id: str, values: dict, field: str, *fragments: str, **kwargs) -> str:
-    """Assert validation fails for field, naming it; return the message."""
-    with pytest.raises(InvalidInputError) as info:
-        validate_input(model_id, values, **kwargs)
-    message = str(info.value)
-    assert info.value.field == field
-    assert field in message
-    for fragment in fragments:
-        assert fragment in message
-    return message
+# -- the catalogue -------------------------------------------------------------------------------
 
 
-# --- the catalogue -------------------------------------------------------------------------------
-
-
-def test_catalogue_lists_the_ten_models_in_order_with_schnell_first():
-    assert model_ids() == [f"black-forest-labs/{name}" for name in EXPECTED_NAMES]
-    assert model_ids()[0] == DEFAULT_MODEL
-
-
-@pytest.mark.parametrize("model_id", ALL_IDS)
-def test_spec_is_consistent(model_id):
-    spec = MODELS[model_id]
-    assert isinstance(spec, ModelSpec)
-    assert spec.id == model_id == f"black-forest-labs/{spec.name}"
-    assert spec.display_name and spec.description and "\n" not in spec.description
-    assert spec.typical_seconds > 0
-    names = [f.name for f in spec.fields]
-    assert len(names) == len(set(names))
-    assert names[0] == "prompt" and spec.field("prompt").required
-    assert not spec.field("prompt").advanced
-    for f in spec.fields:
-        assert isinstance(f, Field)
-        assert f.label and f.help
-        if f.kind == "enum":
-            assert f.choices and f.default in f.choices
-        if f.kind in ("image", "images"):
-            assert not f.advanced
-        if f.only_with is not None:
-            assert spec.field(f.only_with[0]) is not None
-            assert f.only_with[1] in spec.field(f.only_with[0]).choices
-    if spec.image_field is None:
-        assert spec.max_images == 0
-    else:
-        image = spec.field(spec.image_field)
-        assert image is not None and image.kind in ("image", "images")
-        assert spec.max_images == (image.max_items if image.kind == "images" else 1)
-
-
-@pytest.mark.parametrize("model_id", ALL_IDS)
-def test_output_shape_is_a_list_only_for_schnell_and_dev(model_id):
-    spec = MODELS[model_id]
-    expected = "list" if spec.name in ("flux-schnell", "flux-dev") else "string"
-    assert spec.output == expected
-
-
-def test_image_fields_and_limits():
-    expected = {
-        "flux-schnell": (None, 0),
-        "flux-dev": ("image", 1),
-        "flux-pro": ("image_prompt", 1),
-        "flux-1.1-pro": ("image_prompt", 1),
-        "flux-1.1-pro-ultra": ("image_prompt", 1),
-        "flux-kontext-pro": ("input_image", 1),
-        "flux-kontext-max": ("input_image", 1),
-        "flux-2-pro": ("input_images", 8),
-        "flux-2-dev": ("input_images", 4),
-        "flux-2-flex": ("input_images", 10),
-    }
-    for name, (image_field, max_images) in expected.items():
-        spec = get_model(name)
-        assert (spec.image_field, spec.max_images) == (image_field, max_images), name
-
-
-def test_documented_defaults_and_ranges():
-    dev = get_model("flux-dev")
-    assert dev.field("guidance").default == 3
-    assert (dev.field("guidance").minimum, dev.field("guidance").maximum) == (0, 10)
-    assert dev.field("prompt_strength").default == 0.8
-    assert dev.field("num_inference_steps").default == 28
-    assert dev.field("num_inference_steps").maximum == 50
-    schnell = get_model("flux-schnell")
-    assert schnell.defaults() == {
+def test_models_are_found_by_full_id_or_short_name_with_schnell_first():
+    assert model_ids() == list(MODELS) and model_ids()[0] == "black-forest-labs/flux-schnell"
+    dev = MODELS["black-forest-labs/flux-dev"]
+    for name in ("flux-dev", "black-forest-labs/flux-dev", " Flux-Dev "):
+        assert get_model(name) is dev
+    for unknown in ("flux-9000", "someone-else/flux-dev", None, 3):
+        assert get_model(unknown) is None
+    assert dev.field("guidance").kind == "float" and dev.field("steps") is None
+    assert get_model("flux-schnell").defaults() == {
         "aspect_ratio": "1:1",
         "num_outputs": 1,
         "num_inference_steps": 4,
@@ -127,78 +50,65 @@ def test_documented_defaults_and_ranges():
         "go_fast": True,
         "megapixels": "1",
     }
-    assert schnell.field("megapixels").choices == ("1", "0.25")
-    seed = schnell.field("seed")
-    assert seed.default is None and (seed.minimum, seed.maximum) == (-(2**53 - 1), 2**53 - 1)
-    width = get_model("flux-pro").field("width")
-    assert (width.minimum, width.maximum, width.round_to) == (256, 1440, 32)
-    assert width.only_with == ("aspect_ratio", "custom")
-    assert get_model("flux-2-pro").field("width").maximum == 2048
-    kontext = get_model("flux-kontext-pro")
-    assert kontext.defaults()["aspect_ratio"] == "match_input_image"
-    assert kontext.defaults()["output_format"] == "png"
-    assert kontext.field("safety_tolerance").minimum == 0
-    assert get_model("flux-1.1-pro-ultra").defaults()["output_format"] == "jpg"
-    assert get_model("flux-2-pro").field("safety_tolerance").maximum == 5
-    assert get_model("flux-2-pro").defaults()["resolution"] == "1 MP"
 
 
-def test_get_model_accepts_full_id_and_short_name():
-    assert get_model("flux-dev") is MODELS["black-forest-labs/flux-dev"]
-    assert get_model("black-forest-labs/flux-dev") is MODELS["black-forest-labs/flux-dev"]
-    assert get_model(" Flux-Dev ") is MODELS["black-forest-labs/flux-dev"]
-    assert get_model("flux-9000") is None
-    assert get_model("someone-else/flux-dev") is None
+def test_every_model_is_well_formed_for_a_form_and_for_validation():
+    for model_id, spec in MODELS.items():
+        assert spec.id == model_id == f"black-forest-labs/{spec.name}"
+        assert spec.display_name and spec.description and "\n" not in spec.description
+        assert spec.typical_seconds > 0
+        names = [f.name for f in spec.fields]
+        assert names[0] == "prompt" and len(names) == len(set(names))
+        for f in spec.fields:
+            assert f.label and f.help
+            shown_first = f.name == "prompt" or f.kind in ("image", "images")
+            assert f.advanced is not shown_first, (spec.name, f.name)
+            if f.only_with is not None:
+                other, value = f.only_with
+                assert value in spec.field(other).choices
 
 
-def test_field_lookup():
-    spec = get_model("flux-schnell")
-    assert spec.field("num_outputs").kind == "int"
-    assert spec.field("guidance") is None
-
-
-def test_describe_models_mentions_every_model_and_field():
+def test_the_listing_shows_every_model_and_input_with_what_it_accepts():
     text = describe_models()
     for spec in MODELS.values():
-        assert spec.name in text
-        assert spec.display_name in text
-        assert spec.description in text
-        for f in spec.fields:
-            assert f.name in text
-    assert "between 1 and 4" in text
-    assert "default 80" in text
+        assert f"{spec.name} - {spec.display_name}" in text and spec.description in text
+        assert all(f"    {f.name:<24}" in text for f in spec.fields)
+    lines = set(text.splitlines())
+    for line in (
+        "flux-schnell - FLUX.1 [schnell]  (default)",
+        "  id: black-forest-labs/flux-schnell",
+        "  Output: a list of image URLs; typically about 1.5 s.",
+        "  Output: one image URL; typically about 4 s.",
+        "    prompt                  text; required.",
+        "    num_outputs             integer between 1 and 4; default 1.",
+        "    guidance                number between 1.5 and 10; default 4.5.",
+        "    guidance                number between 0 and 10; default 3.",
+        "    go_fast                 true/false; default true.",
+        "    output_format           one of webp, jpg, png; default webp.",
+        "    image                   image URL or data: URI; optional.",
+        "    input_images            list of image URLs, at most 8; optional.",
+        "    width                   integer between 256 and 1440; optional; only with "
+        'aspect_ratio="custom".',
+    ):
+        assert line in lines, line
+    assert "  Inputs:" in lines and text.count("(default)") == 1
+    assert " " * 28 + "How many images to make from the prompt." in lines  # each input's help
+    assert text.endswith("ignored for png.\n")
 
 
-# --- validate_input: good input ------------------------------------------------------------------
+# -- what is sent --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model_id", ALL_IDS)
-def test_defaults_plus_prompt_validate(model_id):
-    spec = MODELS[model_id]
-    values = {"prompt": "a red fox", **spec.defaults()}
-    assert validate_input(model_id, values) == {"prompt": "a red fox"}
-    full = validate_input(model_id, values, omit_defaults=False)
-    assert full == values
+def test_defaults_are_left_to_the_api_unless_asked_for():
+    for model_id, spec in MODELS.items():
+        values = {"prompt": "a red fox", **spec.defaults()}
+        assert validate_input(model_id, values) == {"prompt": "a red fox"}
+        assert validate_input(model_id, values, omit_defaults=False) == values
+    changed = {"prompt": "cat", "num_outputs": 1, "num_inference_steps": 2, "go_fast": True}
+    assert validate_input("flux-schnell", changed) == {"prompt": "cat", "num_inference_steps": 2}
 
 
-@pytest.mark.parametrize("model_id", ALL_IDS)
-def test_prompt_alone_validates_by_short_name(model_id):
-    assert validate_input(MODELS[model_id].name, {"prompt": "x"}) == {"prompt": "x"}
-
-
-def test_omit_defaults_drops_default_values_but_keeps_others():
-    values = {"prompt": "cat", "num_outputs": 1, "num_inference_steps": 2, "go_fast": True}
-    assert validate_input("flux-schnell", values) == {"prompt": "cat", "num_inference_steps": 2}
-    assert validate_input("flux-schnell", values, omit_defaults=False) == values
-
-
-def test_none_and_empty_mean_not_given():
-    values = {"prompt": "cat", "seed": None, "aspect_ratio": "", "image": None, "guidance": " "}
-    assert validate_input("flux-dev", values, omit_defaults=False) == {"prompt": "cat"}
-    assert validate_input("flux-2-pro", {"prompt": "cat", "input_images": []}) == {"prompt": "cat"}
-
-
-def test_values_are_coerced_to_field_types():
+def test_values_are_coerced_to_their_fields_types_and_blanks_mean_not_given():
     values = {
         "prompt": "cat",
         "num_outputs": "2",
@@ -208,8 +118,11 @@ def test_values_are_coerced_to_field_types():
         "go_fast": "false",
         "disable_safety_checker": 1,
         "megapixels": 0.25,
-        "seed": "42",
+        "seed": " 0 ",
         "aspect_ratio": " 16:9 ",
+        "image": None,
+        "output_format": "",
+        "output_quality": "  ",
     }
     result = validate_input("flux-dev", values)
     assert result == {
@@ -217,292 +130,203 @@ def test_values_are_coerced_to_field_types():
         "aspect_ratio": "16:9",
         "num_outputs": 2,
         "num_inference_steps": 10,
-        "seed": 42,
+        "seed": 0,
         "disable_safety_checker": True,
         "go_fast": False,
         "megapixels": "0.25",
         "guidance": 3.5,
         "prompt_strength": 1.0,
     }
-    assert type(result["num_outputs"]) is int
-    assert type(result["prompt_strength"]) is float
+    assert list(result) == [f.name for f in get_model("flux-dev").fields if f.name in result]
+    assert type(result["num_outputs"]) is int and type(result["prompt_strength"]) is float
+    assert validate_input("flux-2-pro", {"prompt": "cat", "input_images": []}) == {"prompt": "cat"}
 
 
-def test_integer_megapixels_matches_string_enum():
-    result = validate_input("flux-schnell", {"prompt": "x", "megapixels": 1}, omit_defaults=False)
-    assert result["megapixels"] == "1"
+# fmt: off
+COERCIONS = [  # (kind, a value from a form or the command line, what is sent)
+    ("int", " 3 ", 3), ("int", "2.0", 2), ("int", 4.0, 4),
+    ("float", "0.5", 0.5), ("float", 2, 2.0),
+    ("bool", "True", True), ("bool", "off", False), ("bool", 0, False),
+    ("enum", 1.0, "1"), ("enum", 0.25, "0.25"),  # megapixels is a string enum: 1 means "1"
+    ("image", f" {DATA_URI} ", DATA_URI), ("image", "http://x.org/a.png", "http://x.org/a.png"),
+    ("images", URL, [URL]), ("images", (URL, None), [URL]),
+    ("images", f'["{URL}", "", "{DATA_URI}"]', [URL, DATA_URI]),  # a JSON list, from the CLI
+    ("str", "", None),
+]
+ROUNDING = [  # (model, custom width given, width sent)
+    ("flux-pro", 500, 512), ("flux-pro", "1000", 992), ("flux-pro", 272, 288),  # a half: up
+    ("flux-1.1-pro", 1439, 1440), ("flux-1.1-pro", 271, 256),  # never out of range
+    ("flux-pro", 256, 256),
+    ("flux-2-pro", 500, 500),  # FLUX.2 rounds it itself: sent as given
+]
+# fmt: on
+FIELDS = {
+    "int": ("flux-dev", "num_outputs"),
+    "float": ("flux-dev", "guidance"),
+    "bool": ("flux-dev", "go_fast"),
+    "enum": ("flux-dev", "megapixels"),
+    "image": ("flux-dev", "image"),
+    "images": ("flux-2-pro", "input_images"),
+    "str": ("flux-dev", "prompt"),
+}
 
 
-def test_seed_zero_is_kept():
-    assert validate_input("flux-schnell", {"prompt": "x", "seed": 0}) == {"prompt": "x", "seed": 0}
+@pytest.mark.parametrize(("kind", "raw", "value"), COERCIONS)
+def test_a_form_or_command_line_value_becomes_the_fields_type(kind, raw, value):
+    model, name = FIELDS[kind]
+    coerced = coerce_value(get_model(model).field(name), raw)
+    assert coerced == value and type(coerced) is type(value)
 
 
-@pytest.mark.parametrize("image", [URL, "http://example.com/a.jpg", DATA_URI])
-def test_image_urls_and_data_uris_are_accepted(image):
-    result = validate_input("flux-dev", {"prompt": "x", "image": image})
-    assert result["image"] == image
+@pytest.mark.parametrize(("model", "given", "sent"), ROUNDING)
+def test_a_custom_size_is_rounded_to_the_grid_the_model_uses(model, given, sent):
+    values = {"prompt": "x", "aspect_ratio": "custom", "width": given, "height": 1440}
+    assert validate_input(model, values) == {**values, "width": sent}
 
 
-def test_input_images_accepts_a_list_up_to_the_limit():
-    images = [URL] * 8
-    assert (
-        validate_input("flux-2-pro", {"prompt": "x", "input_images": images})["input_images"]
-        == images
-    )
-    assert validate_input("flux-2-dev", {"prompt": "x", "input_images": (URL, DATA_URI)})[
-        "input_images"
-    ] == [URL, DATA_URI]
-
-
-@pytest.mark.parametrize("model_id", CUSTOM_SIZE_MODELS)
-def test_custom_size_with_width_and_height(model_id):
-    values = {"prompt": "x", "aspect_ratio": "custom", "width": "512", "height": 768}
-    result = validate_input(model_id, values)
-    assert result == {"prompt": "x", "aspect_ratio": "custom", "width": 512, "height": 768}
-
-
-def test_kontext_safety_tolerance_up_to_6_without_image_and_2_with():
-    assert validate_input("flux-kontext-pro", {"prompt": "x", "safety_tolerance": 6}) == {
-        "prompt": "x",
-        "safety_tolerance": 6,
-    }
-    values = {"prompt": "x", "input_image": URL, "safety_tolerance": 1}
-    assert validate_input("flux-kontext-max", values) == values
-
-
-def test_result_follows_catalogue_order_with_extras_last():
-    values = {"seed": 3, "prompt": "x", "num_outputs": 2}
-    result = validate_input("flux-schnell", values, extra={"zzz": 1})
-    assert list(result) == ["prompt", "num_outputs", "seed", "zzz"]
-
-
-# --- extra JSON ----------------------------------------------------------------------------------
-
-
-def test_extra_passes_unknown_fields_unchanged():
+def test_extra_inputs_pass_through_unchanged_and_known_ones_are_checked_and_win():
     extra = {"lora_scale": 0.7, "nested": {"a": [1, 2]}, "flag": None}
-    result = validate_input("flux-dev", {"prompt": "x"}, extra=extra)
-    assert result == {"prompt": "x", **extra}
-
-
-def test_extra_known_fields_are_validated_and_win():
-    result = validate_input(
-        "flux-schnell", {"prompt": "x", "num_outputs": 2}, extra={"num_outputs": "3"}
-    )
-    assert result == {"prompt": "x", "num_outputs": 3}
-    _raises(
-        "flux-schnell", {"prompt": "x"}, "num_outputs", "between 1 and 4", extra={"num_outputs": 9}
-    )
-
-
-def test_extra_may_supply_the_prompt():
-    assert validate_input("flux-schnell", {}, extra={"prompt": "from json"}) == {
-        "prompt": "from json"
+    result = validate_input("flux-dev", {"seed": 3, "prompt": "x"}, extra=extra)
+    assert result == {"prompt": "x", "seed": 3, **extra}
+    assert list(result) == ["prompt", "seed", "lora_scale", "nested", "flag"]  # extras last
+    assert validate_input(
+        "flux-schnell", {"num_outputs": 2}, extra={"prompt": "y", "num_outputs": "3"}
+    ) == {
+        "prompt": "y",
+        "num_outputs": 3,
     }
 
 
-def test_extra_must_be_an_object():
-    _raises("flux-schnell", {"prompt": "x"}, "extra", extra=[1, 2])
+def test_limits_the_models_document_are_accepted_up_to_the_edge():
+    for seed in (-SAFE, SAFE, -1):
+        assert validate_input("flux-2-dev", {"prompt": "x", "seed": seed})["seed"] == seed
+    eight = validate_input("flux-2-pro", {"prompt": "x", "input_images": [URL] * 8})
+    assert len(eight["input_images"]) == 8
+    no_image = {"prompt": "x", "safety_tolerance": 6}
+    assert validate_input("flux-kontext-pro", no_image) == no_image
+    with_image = {"prompt": "x", "input_image": URL, "safety_tolerance": 2}
+    assert validate_input("flux-kontext-max", with_image, omit_defaults=False) == with_image
+    assert validate_input(
+        "flux-pro", {"prompt": "x", "aspect_ratio": "custom", "width": 256, "height": 1440}
+    )
 
 
-# --- validate_input: bad input -------------------------------------------------------------------
+# -- what is refused, and how it is said ----------------------------------------------------------
 
 
-def test_unknown_model_is_an_error():
-    with pytest.raises(InvalidInputError, match="flux-9000"):
-        validate_input("flux-9000", {"prompt": "x"})
+WHOLE_1_4 = "a whole number between 1 and 4"
+GUIDANCE = "a number between 0 and 10"
+SEED_RANGE = f"between {-SAFE} and {SAFE}"
+ASPECTS = '"1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21"'
+# fmt: off
+MUST_BE = [  # one of each kind of check: (model, inputs, field, what it accepts, value as shown)
+    ("flux-schnell", {"prompt": 5}, "prompt", "text", "5"),
+    ("flux-schnell", {"num_outputs": "two"}, "num_outputs", WHOLE_1_4, '"two"'),
+    ("flux-schnell", {"num_outputs": 1.5}, "num_outputs", WHOLE_1_4, "1.5"),
+    ("flux-schnell", {"num_outputs": True}, "num_outputs", WHOLE_1_4, "True"),
+    ("flux-schnell", {"num_outputs": [1]}, "num_outputs", WHOLE_1_4, "[1]"),
+    ("flux-schnell", {"num_outputs": 7}, "num_outputs", "between 1 and 4", "7"),
+    ("flux-dev", {"prompt_strength": -0.1}, "prompt_strength", "between 0 and 1", "-0.1"),
+    ("flux-dev", {"guidance": "lots"}, "guidance", GUIDANCE, '"lots"'),
+    ("flux-dev", {"guidance": float("inf")}, "guidance", GUIDANCE, "inf"),
+    ("flux-dev", {"guidance": True}, "guidance", GUIDANCE, "True"),
+    ("flux-dev", {"guidance": [1]}, "guidance", GUIDANCE, "[1]"),
+    ("flux-schnell", {"go_fast": "maybe"}, "go_fast", "true or false", '"maybe"'),
+    ("flux-schnell", {"go_fast": 2}, "go_fast", "true or false", "2"),
+    ("flux-schnell", {"aspect_ratio": "7:3"}, "aspect_ratio", f"one of {ASPECTS}", '"7:3"'),
+    ("flux-schnell", {"megapixels": 2}, "megapixels", 'one of "1", "0.25"', "2"),
+    ("flux-schnell", {"megapixels": ["1"]}, "megapixels", 'one of "1", "0.25"', "['1']"),
+    ("flux-dev", {"image": "cat.png"}, "image", URL_RULE, '"cat.png"'),
+    ("flux-dev", {"image": "ftp://x.org/a.png"}, "image", URL_RULE, '"ftp://x.org/a.png"'),
+    ("flux-dev", {"image": "data:text/plain;base64,aGk="}, "image", URL_RULE,
+     '"data:text/plain;base64,aGk="'),
+    ("flux-dev", {"image": "https://x.org/a b.png"}, "image", URL_RULE, '"https://x.org/a b.png"'),
+    ("flux-dev", {"image": 42}, "image", URL_RULE, "42"),
+    ("flux-dev", {"image": "x" * 58}, "image", URL_RULE, '"' + "x" * 58 + '"'),  # 60: whole
+    ("flux-dev", {"image": "x" * 5000}, "image", URL_RULE, '"' + "x" * 55 + '..."'),  # cut short
+    ("flux-2-pro", {"input_images": "[nope"}, "input_images", "a list of image URLs", '"[nope"'),
+    ("flux-2-pro", {"input_images": {"a": 1}}, "input_images",
+     "a list of image URLs or data: URIs", "{'a': 1}"),
+    ("flux-2-pro", {"input_images": [URL, "no"]}, "input_images", URL_RULE, '"no"'),
+    ("flux-schnell", {"seed": SAFE + 1}, "seed", SEED_RANGE, str(SAFE + 1)),
+    ("flux-schnell", {"seed": -(2**300)}, "seed", SEED_RANGE, "a 301-bit number"),
+    ("flux-pro", {"aspect_ratio": "custom", "width": 1441, "height": 512}, "width",
+     "between 256 and 1440", "1441"),
+]
+REFUSED = [  # (model, inputs, field, message)
+    ("flux-9000", {}, "model",
+     'Unknown model "flux-9000". Known models: flux-schnell, flux-dev, flux-pro, flux-1.1-pro, '
+     "flux-1.1-pro-ultra, flux-kontext-pro, flux-kontext-max, flux-2-pro, flux-2-dev, "
+     "flux-2-flex."),
+    ("flux-2-pro", {"prompt": None}, "prompt", PROMPT_EMPTY),
+    ("flux-schnell", {"prompt": " "}, "prompt", PROMPT_EMPTY),
+    ("flux-schnell", {"num_output": 2}, "num_output",
+     'Unknown input "num_output" for flux-schnell. Did you mean "num_outputs"? Valid inputs: '
+     f"{SCHNELL_INPUTS}."),
+    ("flux-schnell", {"guidance": 3}, "guidance",  # an input of another model
+     f'Unknown input "guidance" for flux-schnell. Valid inputs: {SCHNELL_INPUTS}.'),
+    ("flux-2-pro", {"input_images": [URL] * 9}, "input_images",
+     '"input_images" takes at most 8 images, got 9'),
+    ("flux-pro", {"width": 512}, "width",
+     '"width" is only used when "aspect_ratio" is "custom", but "aspect_ratio" is "1:1"; set '
+     '"aspect_ratio" to "custom" or leave "width" empty'),
+    ("flux-2-dev", {"aspect_ratio": "custom", "width": 512}, "height",
+     '"aspect_ratio" "custom" needs "width" and "height"; "height" is missing'),
+    ("flux-kontext-pro", {"input_image": URL, "safety_tolerance": "5"}, "safety_tolerance",
+     '"safety_tolerance" can be at most 2 when an "input_image" is given, got 5'),
+]
+# fmt: on
 
 
-@pytest.mark.parametrize("prompt", ["", "   ", None])
-def test_empty_prompt_is_an_error(prompt):
-    _raises("flux-schnell", {"prompt": prompt}, "prompt", "Prompt is empty")
-
-
-def test_missing_prompt_is_an_error():
-    _raises("flux-2-pro", {}, "prompt", "Prompt is empty")
-
-
-def test_prompt_must_be_text():
-    _raises("flux-schnell", {"prompt": 5}, "prompt", "text")
-
-
-@pytest.mark.parametrize(
-    ("model_id", "field", "value", "allowed"),
-    [
-        ("flux-schnell", "num_outputs", 7, "between 1 and 4, got 7"),
-        ("flux-schnell", "num_inference_steps", 5, "between 1 and 4"),
-        ("flux-dev", "num_inference_steps", 51, "between 1 and 50"),
-        ("flux-dev", "guidance", 10.5, "between 0 and 10"),
-        ("flux-dev", "prompt_strength", -0.1, "between 0 and 1"),
-        ("flux-schnell", "output_quality", 101, "between 0 and 100"),
-        ("flux-schnell", "seed", 2**53, "between -9007199254740991 and 9007199254740991"),
-        ("flux-pro", "safety_tolerance", 0, "between 1 and 6"),
-        ("flux-2-pro", "safety_tolerance", 6, "between 1 and 5"),
-        ("flux-kontext-pro", "safety_tolerance", 7, "between 0 and 6"),
-        ("flux-1.1-pro-ultra", "image_prompt_strength", 2, "between 0 and 1"),
-    ],
-)
-def test_out_of_range_is_an_error(model_id, field, value, allowed):
-    _raises(model_id, {"prompt": "x", field: value}, field, allowed, str(value))
-
-
-@pytest.mark.parametrize(
-    ("model_id", "field", "value"),
-    [
-        ("flux-schnell", "aspect_ratio", "7:3"),
-        ("flux-schnell", "aspect_ratio", "custom"),
-        ("flux-schnell", "output_format", "gif"),
-        ("flux-schnell", "megapixels", 2),
-        ("flux-1.1-pro-ultra", "output_format", "webp"),
-        ("flux-2-pro", "resolution", "8 MP"),
-    ],
-)
-def test_value_not_in_enum_is_an_error(model_id, field, value):
-    spec = get_model(model_id)
-    message = _raises(model_id, {"prompt": "x", field: value}, field, str(value))
-    for choice in spec.field(field).choices:
-        assert f'"{choice}"' in message
-
-
-@pytest.mark.parametrize(
-    ("field", "value", "expected"),
-    [
-        ("num_outputs", "two", "whole number"),
-        ("num_outputs", 1.5, "whole number"),
-        ("num_outputs", True, "whole number"),
-        ("num_outputs", [1], "whole number"),
-        ("seed", "nan", "whole number"),
-        ("guidance", "lots", "a number"),
-        ("guidance", float("inf"), "a number"),
-        ("go_fast", "maybe", "true or false"),
-        ("go_fast", 2, "true or false"),
-        ("image", "cat.png", "URL"),
-        ("image", "ftp://example.com/a.png", "URL"),
-        ("image", "data:text/plain;base64,aGk=", "URL"),
-        ("image", 42, "URL"),
-    ],
-)
-def test_wrong_type_is_an_error(field, value, expected):
-    _raises("flux-dev", {"prompt": "x", field: value}, field, expected)
-
-
-@pytest.mark.parametrize(("model_id", "limit"), [("flux-2-pro", 8), ("flux-2-dev", 4)])
-def test_too_many_images_is_an_error(model_id, limit):
-    images = [URL] * (limit + 1)
-    _raises(model_id, {"prompt": "x", "input_images": images}, "input_images", f"at most {limit}")
-
-
-def test_bad_item_in_image_list_is_an_error():
-    _raises("flux-2-pro", {"prompt": "x", "input_images": [URL, "nope"]}, "input_images", "URL")
-
-
-def test_unknown_field_offers_did_you_mean():
-    message = _raises("flux-schnell", {"prompt": "x", "num_output": 2}, "num_output")
-    assert message == 'Unknown input "num_output" for flux-schnell. Did you mean "num_outputs"?'
-
-
-def test_unknown_field_without_close_match_lists_valid_names():
-    message = _raises("flux-schnell", {"prompt": "x", "zebra": 1}, "zebra")
-    assert "num_outputs" in message and "megapixels" in message
-
-
-def test_field_of_another_model_is_unknown():
-    _raises("flux-schnell", {"prompt": "x", "guidance": 3}, "guidance")
-
-
-@pytest.mark.parametrize("model_id", CUSTOM_SIZE_MODELS)
-def test_width_without_custom_aspect_ratio_is_an_error(model_id):
-    message = _raises(model_id, {"prompt": "x", "width": 512}, "width", "aspect_ratio", "custom")
-    assert "1:1" in message
-    _raises(model_id, {"prompt": "x", "aspect_ratio": "16:9", "height": 512}, "height", "16:9")
-
-
-@pytest.mark.parametrize("model_id", CUSTOM_SIZE_MODELS)
-def test_custom_aspect_ratio_needs_width_and_height(model_id):
-    values = {"prompt": "x", "aspect_ratio": "custom", "width": 512}
-    _raises(model_id, values, "height", "custom", "width")
-    _raises(model_id, {"prompt": "x", "aspect_ratio": "custom"}, "width", "height")
-
-
-def test_flux_pro_width_is_rounded_to_a_multiple_of_32():
-    values = {"prompt": "x", "aspect_ratio": "custom", "width": 500, "height": 512}
-    assert validate_input("flux-pro", values)["width"] == 512
-    _raises("flux-pro", {**values, "width": 1441}, "width", "between 256 and 1440", "1441")
-
-
-def test_flux2_width_is_rounded_by_the_api_so_any_integer_in_range_passes():
-    values = {"prompt": "x", "aspect_ratio": "custom", "width": 500, "height": 2048}
-    assert validate_input("flux-2-pro", values)["width"] == 500
-    _raises("flux-2-dev", {**values, "height": 2048}, "height", "between 256 and 1440")
-
-
-@pytest.mark.parametrize("model_id", ["flux-kontext-pro", "flux-kontext-max"])
-def test_kontext_safety_tolerance_above_2_with_image_is_an_error(model_id):
-    values = {"prompt": "x", "input_image": URL, "safety_tolerance": "5"}
-    _raises(model_id, values, "safety_tolerance", "at most 2", "input_image", "5")
-
-
-# --- coerce_value --------------------------------------------------------------------------------
-
-
-def _field(model: str, name: str) -> Field:
-    return get_model(model).field(name)
-
-
-@pytest.mark.parametrize(
-    ("name", "raw", "expected"),
-    [
-        ("num_outputs", "2", 2),
-        ("num_outputs", " 3 ", 3),
-        ("num_outputs", 4.0, 4),
-        ("num_outputs", "2.0", 2),
-        ("guidance", "0.5", 0.5),
-        ("guidance", 2, 2.0),
-        ("go_fast", "true", True),
-        ("go_fast", "False", False),
-        ("go_fast", "0", False),
-        ("go_fast", 1, True),
-        ("aspect_ratio", "16:9", "16:9"),
-        ("megapixels", "0.25", "0.25"),
-        ("megapixels", 1.0, "1"),
-        ("image", URL, URL),
-        ("seed", "", None),
-        ("seed", None, None),
-    ],
-)
-def test_coerce_value_from_cli_strings(name, raw, expected):
-    value = coerce_value(_field("flux-dev", name), raw)
-    assert value == expected
-    assert type(value) is type(expected)
-
-
-def test_coerce_value_for_image_lists():
-    field = _field("flux-2-pro", "input_images")
-    assert coerce_value(field, URL) == [URL]
-    assert coerce_value(field, f'["{URL}", "{DATA_URI}"]') == [URL, DATA_URI]
-    with pytest.raises(InvalidInputError, match="input_images"):
-        coerce_value(field, "[not json")
-
-
-@pytest.mark.parametrize(
-    ("name", "raw"),
-    [
-        ("num_outputs", "9"),
-        ("num_outputs", "x"),
-        ("aspect_ratio", "2:7"),
-        ("go_fast", "yes please"),
-    ],
-)
-def test_coerce_value_errors_name_field_and_value(name, raw):
+@pytest.mark.parametrize(("model", "values", "field", "rule", "shown"), MUST_BE)
+def test_a_bad_value_is_refused_naming_the_field_and_what_it_accepts(
+    model, values, field, rule, shown
+):
     with pytest.raises(InvalidInputError) as info:
-        coerce_value(_field("flux-dev", name), raw)
-    assert info.value.field == name
-    assert f'"{name}"' in str(info.value)
-    assert raw in str(info.value)
+        validate_input(model, {"prompt": "a fox", **values})
+    assert str(info.value) == f'"{field}" must be {rule}, got {shown}'
+    assert info.value.field == field
 
 
-def test_long_values_are_shortened_in_messages():
-    huge = "x" * 5000
+@pytest.mark.parametrize(("model", "values", "field", "message"), REFUSED)
+def test_a_refused_input_says_what_is_wrong_and_how_to_fix_it(model, values, field, message):
     with pytest.raises(InvalidInputError) as info:
-        coerce_value(_field("flux-dev", "image"), huge)
-    assert len(str(info.value)) < 300
+        validate_input(model, {"prompt": "a fox", **values})
+    assert str(info.value) == message
+    assert info.value.field == field
+
+
+def test_extra_must_be_an_object_and_a_rule_without_a_range_still_says_what_fits():
+    with pytest.raises(InvalidInputError) as info:
+        validate_input("flux-schnell", {"prompt": "x"}, extra=[1, 2])
+    assert str(info.value) == '"extra" must be a JSON object of input names to values, got [1, 2]'
+    assert info.value.field == "extra"
+    refusals = [
+        (
+            Field("n", "int", "N", "h", minimum=1),
+            "2x",
+            '"n" must be a whole number at least 1, got "2x"',
+        ),
+        (Field("n", "float", "N", "h", maximum=9), "x", '"n" must be a number at most 9, got "x"'),
+        (Field("n", "float", "N", "h"), "x", '"n" must be a number, got "x"'),
+        (Field("n", "int", "N", "h", maximum=5), 6, '"n" must be at most 5, got 6'),
+        (Field("n", "int", "N", "h", multiple_of=16), 20, '"n" must be a multiple of 16, got 20'),
+        (
+            Field("n", "int", "N", "h", minimum=0, maximum=64, multiple_of=16),
+            "x",
+            '"n" must be a whole number between 0 and 64, a multiple of 16, got "x"',
+        ),
+        (
+            Field("n", "int", "N", "h", multiple_of=16),
+            "x",
+            '"n" must be a whole number a multiple of 16, got "x"',
+        ),
+        (Field("n", "weird", "N", "h"), "1", "\"n\" has an unknown kind 'weird'"),
+    ]
+    for field, raw, message in refusals:
+        with pytest.raises(InvalidInputError) as info:
+            coerce_value(field, raw)
+        assert str(info.value) == message
+    assert coerce_value(Field("n", "int", "N", "h", multiple_of=16), "32") == 32
+    off_grid = Field("n", "int", "N", "h", minimum=260, maximum=990, round_to=32)
+    assert [coerce_value(off_grid, n) for n in (265, 600, 990)] == [288, 608, 960]  # in range

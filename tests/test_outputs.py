@@ -1,5 +1,6 @@
-"""Saving delivered images: every output at once, only images, capped, atomic, no secrets sent;
-side by side, each file handed on the moment it lands.
+"""Saving delivered images (comet.outputs): every output at once and side by side, each file
+whole (temp file, then rename) and carrying its settings, failures reported per output in
+words without losing the others, and no credential ever sent to a delivery host.
 """
 
 from __future__ import annotations
@@ -7,45 +8,38 @@ from __future__ import annotations
 import base64
 import io
 import json
+import logging
+import re
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.parse
+from collections.abc import Callable
 
 import pytest
 import requests
 import responses
 from PIL import Image
+from requests import exceptions as rx
 
-from comet.errors import OutputsIncomplete
-from comet.metadata import settings_of, with_settings
-from comet.outputs import (
-    iter_saved_outputs,
-    safe_stem,
-    save_outputs,
-    shorten_data_uris,
-    sniff_image_type,
-    write_sidecar,
-)
+from comet.errors import CometError, OutputsIncomplete
+from comet.metadata import read_settings
+from comet.outputs import iter_saved_outputs, safe_stem, save_outputs, shorten_data_uris
 from comet.prediction import Prediction
 from tests.support import DEADLINE, wait_for
 
 DELIVERY = "https://replicate.delivery/xezq/example"
+MODEL = "black-forest-labs/flux-schnell"
+INPUT = {"prompt": "a red square", "seed": 7}
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (4, 4)) -> bytes:
-    """A real, tiny image made with Pillow."""
     buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 60)).save(buffer, format=fmt)
+    Image.effect_noise(size, 40).convert("RGB").save(buffer, format=fmt)
     return buffer.getvalue()
 
 
-def as_saved(body: bytes, prediction: Prediction | None = None, index: int = 0) -> bytes:
-    """The bytes an image is saved as: the body with its settings added (GIF: as it came)."""
-    if body.startswith(b"GIF"):
-        return body
-    settings = settings_of(prediction or make_prediction())
-    return with_settings(body, {**settings, "output_index": index})
+def pixels(data: bytes) -> tuple[str, tuple[int, int], bytes]:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.mode, image.size, image.convert("RGB").tobytes()
 
 
 def data_uri(data: bytes, mime: str = "image/png") -> str:
@@ -53,11 +47,11 @@ def data_uri(data: bytes, mime: str = "image/png") -> str:
 
 
 def make_prediction(*outputs: str, **fields) -> Prediction:
-    fields.setdefault("input", {"prompt": "a red square", "seed": 7})
     return Prediction(
         id=fields.pop("id", "pred123"),
-        model="black-forest-labs/flux-schnell",
+        model=MODEL,
         status="succeeded",
+        input=fields.pop("input", dict(INPUT)),
         output=list(outputs),
         logs="Using seed: 7\n",
         metrics={"predict_time": 0.8},
@@ -68,8 +62,28 @@ def make_prediction(*outputs: str, **fields) -> Prediction:
     )
 
 
-def leftovers(directory) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".part"))
+def embedded(index: int) -> dict:
+    """The settings make_prediction()'s output `index` carries in its file."""
+    return {
+        "app": "comet-flux",
+        "version": 1,
+        "model": MODEL,
+        "prompt": "a red square",
+        "seed": 7,
+        "input": INPUT,
+        "prediction_id": "pred123",
+        "created_at": "2025-01-15T09:54:55.566Z",
+        "output_index": index,
+    }
+
+
+def names(directory) -> list[str]:
+    """Every file in directory: no temp (.part) file may be left behind."""
+    return sorted(p.name for p in directory.iterdir())
+
+
+def sidecar(directory) -> dict:
+    return json.loads((directory / "pred123.json").read_text())
 
 
 @pytest.fixture
@@ -78,306 +92,390 @@ def http():
         yield mock
 
 
-# --- success ---
+# --- what is saved ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("fmt", "content_type", "ext"),
-    [
-        ("WEBP", "image/webp", "webp"),
-        ("JPEG", "image/jpeg", "jpg"),
-        ("PNG", "image/png", "png"),
-        ("GIF", "image/gif", "gif"),
-    ],
+    [("WEBP", "image/webp", "webp"), ("JPEG", "image/jpeg", "jpg"), ("PNG", "image/png", "png")],
 )
-def test_saves_image_named_by_id_index_and_content_type(http, tmp_path, fmt, content_type, ext):
+def test_an_image_is_saved_whole_with_its_settings_and_the_same_pixels(
+    http, tmp_path, fmt, content_type, ext
+):
     body = image_bytes(fmt)
     http.add(responses.GET, f"{DELIVERY}/out-0", body=body, content_type=content_type)
+    (tmp_path / f"pred123-0.{ext}").write_bytes(b"from an earlier try")  # replaced
 
-    paths = save_outputs(make_prediction(f"{DELIVERY}/out-0"), tmp_path)
+    [path] = save_outputs(make_prediction(f"{DELIVERY}/out-0"), tmp_path)
 
-    assert paths == [tmp_path / f"pred123-0.{ext}"]
-    assert paths[0].read_bytes() == as_saved(body)
-    assert leftovers(tmp_path) == []
-
-
-def test_saves_every_output_in_order(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes("WEBP"), content_type="image/webp")
-    http.add(responses.GET, f"{DELIVERY}/b", body=image_bytes("PNG"), content_type="image/png")
-
-    paths = save_outputs(make_prediction(f"{DELIVERY}/a", f"{DELIVERY}/b"), tmp_path)
-
-    assert [p.name for p in paths] == ["pred123-0.webp", "pred123-1.png"]
+    assert path == tmp_path / f"pred123-0.{ext}"
+    assert pixels(path.read_bytes()) == pixels(body)
+    assert read_settings(path) == embedded(0)
+    assert path.stat().st_mode & 0o777 == 0o644  # an ordinary file, not mkstemp's 0600
+    assert names(tmp_path) == [f"pred123-0.{ext}", "pred123.json"]
 
 
-def test_creates_the_directory_when_missing(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes(), content_type="image/png")
-    target = tmp_path / "deep" / "er"
+def test_a_gif_or_embed_settings_false_keeps_the_bytes_as_delivered(http, tmp_path):
+    """(The GIF is exactly max_bytes long: the limit is inclusive.)"""
+    gif, png = image_bytes("GIF"), image_bytes("PNG")
+    http.add(responses.GET, f"{DELIVERY}/a", body=gif, content_type="image/gif")
+    http.add(responses.GET, f"{DELIVERY}/b", body=png, content_type="image/png")
 
-    paths = save_outputs(make_prediction(f"{DELIVERY}/a"), target)
+    first = save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path / "gif", max_bytes=len(gif))
+    second = save_outputs(make_prediction(f"{DELIVERY}/b"), tmp_path / "bare", embed_settings=False)
 
-    assert paths[0].parent == target
-    assert (target / "pred123.json").exists()
-
-
-def test_content_type_parameters_are_ignored(http, tmp_path):
-    http.add(
-        responses.GET, f"{DELIVERY}/a", body=image_bytes("JPEG"), content_type="image/jpeg; q=1"
-    )
-    assert save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)[0].suffix == ".jpg"
+    assert first[0].name == "pred123-0.gif" and first[0].read_bytes() == gif
+    assert second[0].read_bytes() == png
 
 
-def test_octet_stream_is_sniffed_from_magic_bytes(http, tmp_path):
-    http.add(
-        responses.GET,
-        f"{DELIVERY}/a",
-        body=image_bytes("PNG"),
-        content_type="application/octet-stream",
-    )
-    assert save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)[0].name == "pred123-0.png"
-
-
-def test_missing_content_type_is_sniffed(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes("WEBP"), content_type=None)
-    assert save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)[0].suffix == ".webp"
-
-
-def test_existing_file_is_replaced(http, tmp_path):
-    (tmp_path / "pred123-0.png").write_bytes(b"old")
-    body = image_bytes()
-    http.add(responses.GET, f"{DELIVERY}/a", body=body, content_type="image/png")
-
-    save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)
-
-    assert (tmp_path / "pred123-0.png").read_bytes() == as_saved(body)
-
-
-def test_prediction_without_outputs_saves_nothing_but_the_sidecar(tmp_path):
-    prediction = make_prediction()
-    prediction.status, prediction.error = "failed", "NSFW content detected"
-
-    assert save_outputs(prediction, tmp_path) == []
-    sidecar = json.loads((tmp_path / "pred123.json").read_text())
-    assert sidecar["error"] == "NSFW content detected"
-    assert sidecar["files"] == []
-
-
-def test_unsafe_prediction_id_cannot_escape_the_directory(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes(), content_type="image/png")
-    out = tmp_path / "out"
-
-    paths = save_outputs(make_prediction(f"{DELIVERY}/a", id="../../evil/x"), out)
-
-    assert paths[0].parent == out
-    assert paths[0].name == "______evil_x-0.png"
-    assert safe_stem("abc_DEF-123") == "abc_DEF-123"
-
-
-# --- failures ---
-
-
-def test_expired_url_is_reported_in_words(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", status=410, body="Gone")
-
-    with pytest.raises(OutputsIncomplete) as caught:
-        save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)
-
-    error = caught.value
-    assert str(error) == (
-        "1 of 1 image could not be saved: output 0: the delivery URL has expired (HTTP 410)"
-    )
-    assert error.saved == []
-    assert error.failures == [(f"{DELIVERY}/a", "the delivery URL has expired (HTTP 410)")]
-    assert error.prediction_id == "pred123"
-    assert leftovers(tmp_path) == []
+GIF87 = image_bytes("GIF")
+GIF89 = b"GIF89a" + GIF87[6:]
 
 
 @pytest.mark.parametrize(
-    ("status", "words"),
-    [(404, "not found"), (403, "refused access"), (500, r"failed \(HTTP 500\)"), (418, "HTTP 418")],
+    ("declared", "body", "ext"),
+    [
+        ("image/jpeg; charset=binary", image_bytes("JPEG"), "jpg"),
+        ("IMAGE/X-PNG", image_bytes("PNG"), "png"),
+        ("application/octet-stream", image_bytes("PNG"), "png"),
+        (None, image_bytes("WEBP"), "webp"),
+        ("image/avif", image_bytes("JPEG"), "jpg"),  # a wrong image type: the bytes decide
+        ("binary/octet-stream", GIF87, "gif"),
+        ("", GIF89, "gif"),
+    ],
+    ids=["parameters", "alias", "octet-stream", "none", "wrong-type", "gif87a", "gif89a"],
 )
-def test_http_errors_are_failures(http, tmp_path, status, words):
-    http.add(responses.GET, f"{DELIVERY}/a", status=status, body="no")
-    with pytest.raises(OutputsIncomplete, match=words):
-        save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)
+def test_the_extension_comes_from_the_content_type_else_from_the_bytes(
+    http, tmp_path, declared, body, ext
+):
+    http.add(responses.GET, f"{DELIVERY}/a", body=body, content_type=declared)
+    assert save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)[0].name == f"pred123-0.{ext}"
 
 
-def test_read_timeout_is_a_failure(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=requests.exceptions.ReadTimeout("slow"))
-    with pytest.raises(OutputsIncomplete, match="output 0: the download timed out"):
-        save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)
+def test_urls_and_data_uris_are_saved_in_output_order(http, tmp_path):
+    webp, png, gif = image_bytes("WEBP"), image_bytes("PNG"), image_bytes("GIF")
+    http.add(responses.GET, f"{DELIVERY}/a", body=webp, content_type="image/webp")
+    wrapped = data_uri(png)[:40] + "\n " + data_uri(png)[40:]  # base64 may be wrapped
+    percent = "data:image/gif," + urllib.parse.quote_from_bytes(gif)  # not base64
+    sniffed = data_uri(image_bytes("JPEG"), "application/octet-stream")
+    long_header = data_uri(png, "image/png;" + "p" * 83)  # a header of 100 characters, the most
+
+    outputs = [f"{DELIVERY}/a", wrapped, percent, sniffed, long_header]
+    paths = save_outputs(make_prediction(*outputs), tmp_path)
+
+    assert [p.name for p in paths] == [
+        "pred123-0.webp",
+        "pred123-1.png",
+        "pred123-2.gif",
+        "pred123-3.jpg",
+        "pred123-4.png",
+    ]
+    assert pixels(paths[1].read_bytes()) == pixels(png)
+    assert read_settings(paths[1]) == embedded(1)
+    assert paths[2].read_bytes() == gif
+    assert sidecar(tmp_path)["files"] == [p.name for p in paths]
 
 
-def test_connection_error_is_a_failure(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=requests.exceptions.ConnectionError("refused"))
-    with pytest.raises(OutputsIncomplete, match="could not be reached"):
-        save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)
-
-
-def test_explicit_timeout_is_passed_to_requests(http, tmp_path):
+def test_the_folder_is_created_and_one_that_cannot_be_is_a_clear_error(http, tmp_path):
     http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes(), content_type="image/png")
-    save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path, timeout=(1.5, 7.0))
-    assert http.calls[0].request.req_kwargs["timeout"] == (1.5, 7.0)
-    assert http.calls[0].request.req_kwargs["stream"] is True
 
+    [path] = save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path / "deep" / "er")
+    assert path.parent == tmp_path / "deep" / "er"
 
-def test_non_image_content_type_is_refused(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body="<html>login</html>", content_type="text/html")
-    with pytest.raises(OutputsIncomplete, match=r"not an image \(text/html\)"):
-        save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)
-    assert list(tmp_path.glob("pred123-*")) == []
-
-
-def test_octet_stream_that_is_not_an_image_is_refused(http, tmp_path):
-    http.add(
-        responses.GET,
-        f"{DELIVERY}/a",
-        body=b"%PDF-1.7 definitely not a picture",
-        content_type="application/octet-stream",
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with pytest.raises(CometError) as caught:
+        save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path / "taken" / "out")
+    assert str(caught.value) == (
+        f"Could not create the output folder {tmp_path / 'taken' / 'out'}: Not a directory"
     )
-    with pytest.raises(OutputsIncomplete, match="not an image"):
-        save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)
-    assert leftovers(tmp_path) == []
 
 
-def test_unsupported_image_type_is_refused(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=b"<svg></svg>" * 3, content_type="image/svg+xml")
-    with pytest.raises(OutputsIncomplete, match="image/svg"):
-        save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)
+def test_a_prediction_id_cannot_make_a_path(http, tmp_path):
+    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes(), content_type="image/png")
+
+    [path] = save_outputs(make_prediction(f"{DELIVERY}/a", id="../../evil/x"), tmp_path / "out")
+
+    assert path == tmp_path / "out" / "______evil_x-0.png"
+    assert safe_stem("") == "prediction"
+    assert safe_stem("a" * 300) == "a" * 200
 
 
-def test_empty_body_is_a_failure(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=b"", content_type="image/png")
-    with pytest.raises(OutputsIncomplete, match="empty"):
-        save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)
+def test_a_prediction_without_outputs_gets_its_sidecar_only(tmp_path):
+    prediction = make_prediction(error="NSFW content detected")
+    prediction.status = "failed"
+
+    assert save_outputs(prediction, tmp_path) == []
+    assert names(tmp_path) == ["pred123.json"]
+    assert sidecar(tmp_path)["error"] == "NSFW content detected"
 
 
-def test_too_big_by_content_length_is_refused_before_reading(http, tmp_path):
-    http.add(
-        responses.GET,
-        f"{DELIVERY}/a",
-        body=image_bytes(),
-        content_type="image/png",
-        headers={"Content-Length": str(10 * 1024 * 1024)},
+def test_the_sidecar_records_the_prediction_without_data_uris(http, tmp_path):
+    upload = image_bytes("PNG", size=(32, 32))
+    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes(), content_type="image/png")
+    prediction = make_prediction(
+        f"{DELIVERY}/a", data_uri(upload), input={"prompt": "edit", "image": data_uri(upload)}
     )
-    with pytest.raises(OutputsIncomplete, match=r"the image is 10 MB, larger than the 1 KB limit"):
-        save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path, max_bytes=1024)
+
+    save_outputs(prediction, tmp_path)
+
+    short = f"data:image/png;base64,… ({len(upload)} bytes, omitted)"
+    assert sidecar(tmp_path) == {
+        "model": MODEL,
+        "id": "pred123",
+        "status": "succeeded",
+        "input": {"prompt": "edit", "image": short},
+        "output": [f"{DELIVERY}/a", short],
+        "files": ["pred123-0.png", "pred123-1.png"],
+        "metrics": {"predict_time": 0.8},
+        "created_at": "2025-01-15T09:54:55.566Z",
+        "started_at": "2025-01-15T09:54:55.901Z",
+        "completed_at": "2025-01-15T09:54:56.812Z",
+        "error": None,
+        "logs": "Using seed: 7\n",
+    }
+    assert (tmp_path / "pred123.json").stat().st_mode & 0o777 == 0o644
 
 
-def test_too_big_while_streaming_stops_and_cleans_up(http, tmp_path):
-    body = image_bytes("PNG", size=(64, 64)) + b"\0" * 200_000  # no Content-Length sent
-    http.add(responses.GET, f"{DELIVERY}/a", body=body, content_type="image/png")
+def test_a_sidecar_that_cannot_be_written_costs_no_image(http, tmp_path):
+    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes(), content_type="image/png")
+    (tmp_path / "pred123.json").mkdir()  # in the way of the sidecar
 
-    with pytest.raises(OutputsIncomplete, match=r"output 0: the image is larger than the 100 KB"):
-        save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path, max_bytes=100 * 1024)
-
-    assert list(tmp_path.glob("pred123-*")) == []
-    assert leftovers(tmp_path) == []
+    assert save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path) == [tmp_path / "pred123-0.png"]
+    assert names(tmp_path) == ["pred123-0.png", "pred123.json"]
 
 
-def test_other_schemes_are_not_fetched(tmp_path):
-    with pytest.raises(OutputsIncomplete, match="neither an http"):
-        save_outputs(make_prediction("file:///etc/passwd"), tmp_path)
+def test_an_image_that_does_not_parse_is_saved_as_it_came_and_logged(tmp_path, caplog):
+    fake = b"\x89PNG\r\n\x1a\n" + b"\0" * 64  # a PNG signature, then nothing a PNG has
+    prediction = make_prediction(*[data_uri(fake)] * 3)
+
+    with caplog.at_level(logging.DEBUG, logger="comet.saved_files"):
+        paths = save_outputs(prediction, tmp_path, workers=1)
+
+    assert [p.read_bytes() for p in paths] == [fake] * 3
+    said = [r for r in caplog.records if "without its settings in the file" in r.getMessage()]
+    assert len(said) == 3
+    assert [r.levelno for r in said].count(logging.WARNING) <= 1  # once, not per image
 
 
-def test_one_failure_keeps_the_others_and_writes_the_sidecar(http, tmp_path):
+# --- what cannot be saved -----------------------------------------------------------------------
+
+EXPIRED = "the delivery URL has expired (HTTP 410)"
+REFUSED = "the delivery server refused access (HTTP {}); the URL may have expired"
+NOT_AN_IMAGE = "the content is not an image"
+TOO_BIG = "the image is larger than the 1 KB limit"
+BIG_PNG = image_bytes("PNG", (64, 64)) + b"\0" * 2000
+
+
+def answer(given) -> dict:
+    """responses.add() arguments: a status, an exception raised, or (body, type, headers)."""
+    if isinstance(given, int):
+        return {"status": given}
+    if isinstance(given, Exception):
+        return {"body": given}
+    body, content_type, *headers = given
+    return {"body": body, "content_type": content_type, "headers": headers[0] if headers else {}}
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        (410, EXPIRED),
+        (404, "the delivery URL was not found (HTTP 404); it may have expired"),
+        (401, REFUSED.format(401)),
+        (403, REFUSED.format(403)),
+        (429, "the delivery server is limiting downloads (HTTP 429)"),
+        (500, "the delivery server failed (HTTP 500)"),
+        (418, "the delivery server answered HTTP 418 instead of an image"),
+        (300, "the delivery server answered HTTP 300 instead of an image"),
+        (rx.ReadTimeout(), "the download timed out"),
+        (rx.ConnectionError("Read timed out."), "the download timed out"),
+        (rx.ConnectTimeout(), "the delivery server could not be reached in time"),
+        (rx.ConnectionError("refused"), "the delivery server could not be reached"),
+        (rx.ChunkedEncodingError(), "the download was cut off"),
+        (rx.SSLError(), "the delivery server's TLS certificate could not be verified"),
+        (rx.TooManyRedirects(), "the delivery URL redirected too many times"),
+        (rx.InvalidURL(), "the delivery URL is not valid"),
+        (rx.InvalidSchema(), "the delivery URL is not valid"),
+        (rx.RequestException(), "the download failed (RequestException)"),
+        (("<html>login</html>", "text/html"), f"{NOT_AN_IMAGE} (text/html)"),
+        ((b"Not Found", "text/plain"), f"{NOT_AN_IMAGE} (text/plain)"),  # shorter than a header
+        ((b"{}" * 20, "text/" + "y" * 80), f"{NOT_AN_IMAGE} (text/{'y' * 55})"),
+        ((b"%PDF-1.7 a document", "binary/octet-stream"), f"{NOT_AN_IMAGE} (binary/octet-stream)"),
+        ((b"%PDF-1.7 a document", None), NOT_AN_IMAGE),
+        ((b"RIFF\x24\0\0\0WAVEfmt " + bytes(16), None), NOT_AN_IMAGE),  # RIFF, not WebP
+        (
+            (b"<svg></svg>" * 3, "image/svg+xml"),
+            "the image type image/svg+xml is not supported (only WebP, JPEG, PNG and GIF)",
+        ),
+        (
+            (b"<svg/>" * 8, "image/" + "z" * 80),
+            f"the image type image/{'z' * 54} is not supported (only WebP, JPEG, PNG and GIF)",
+        ),
+        ((b"", "image/png"), "the download was empty"),
+        (
+            (b"\x89PNG", "image/png", {"Content-Length": "1048576"}),
+            "the image is 1 MB, larger than the 1 KB limit",  # refused before reading
+        ),
+        ((BIG_PNG, "image/png"), TOO_BIG),  # no Content-Length: counted as it comes
+    ],
+)
+def test_a_download_that_fails_is_reported_in_words_and_leaves_no_file(
+    http, tmp_path, given, reason
+):
+    url = f"{DELIVERY}/a"
+    http.add(responses.GET, url, **answer(given))
+
+    with pytest.raises(OutputsIncomplete) as caught:
+        save_outputs(make_prediction(url), tmp_path, max_bytes=1024)
+
+    assert caught.value.message == f"1 of 1 image could not be saved: output 0: {reason}"
+    assert (caught.value.saved, caught.value.failures) == ([], [(url, reason)])
+    assert caught.value.prediction_id == "pred123"
+    assert names(tmp_path) == ["pred123.json"]
+    assert sidecar(tmp_path)["failures"] == [{"output": 0, "url": url, "reason": reason}]
+
+
+PNG_URI = data_uri(image_bytes())
+BAD_BASE64 = PNG_URI[:30] + "!" + PNG_URI[30:]  # a lenient decoder would skip the "!"
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("", "the output is empty"),
+        ("file:///etc/passwd", "the output is neither an http(s) URL nor a data: URI"),
+        ("data:image/png;base64", "the data: URI is malformed"),
+        (BAD_BASE64, "the data: URI is not valid base64"),
+        (data_uri(b"x" * 1500), TOO_BIG),
+        (data_uri(b"plain text " * 10, "text/plain"), "the content is not an image (text/plain)"),
+    ],
+    ids=["empty", "file-url", "malformed", "bad-base64", "too-big", "text"],
+)
+def test_an_output_that_is_no_image_is_named_by_its_index_never_echoed(tmp_path, source, reason):
+    with pytest.raises(OutputsIncomplete) as caught:
+        save_outputs(make_prediction(source), tmp_path, max_bytes=1024)
+
+    assert caught.value.failures == [(0, reason)]
+    assert str(caught.value) == f"1 of 1 image could not be saved: output 0: {reason}"
+    assert names(tmp_path) == ["pred123.json"]
+    assert sidecar(tmp_path)["failures"] == [{"output": 0, "reason": reason}]
+    if len(source) > 100:  # a data: URI's payload is not copied into the record
+        assert source[40:] not in (tmp_path / "pred123.json").read_text()
+
+
+def test_failures_keep_the_other_images_and_all_are_named(http, tmp_path):
     good = image_bytes("WEBP")
     http.add(responses.GET, f"{DELIVERY}/a", body=good, content_type="image/webp")
-    http.add(responses.GET, f"{DELIVERY}/b", status=410)
-    http.add(responses.GET, f"{DELIVERY}/c", body=good, content_type="image/webp")
-    prediction = make_prediction(f"{DELIVERY}/a", f"{DELIVERY}/b", f"{DELIVERY}/c")
+    expired = "http://replicate.delivery/b"  # http:// is named by its URL too
+    http.add(responses.GET, expired, status=410)
+    http.add(responses.GET, f"{DELIVERY}/d", body=good, content_type="image/webp")
+    prediction = make_prediction(f"{DELIVERY}/a", expired, "data:,", f"{DELIVERY}/d")
+    saving, handed_on = iter_saved_outputs(prediction, tmp_path), []
 
     with pytest.raises(OutputsIncomplete) as caught:
-        save_outputs(prediction, tmp_path)
+        for item in saving:
+            handed_on.append(item)
 
+    saved = [tmp_path / "pred123-0.webp", tmp_path / "pred123-3.webp"]
+    assert sorted(handed_on) == list(zip([0, 3], saved, strict=True))
     error = caught.value
-    assert error.message.startswith("1 of 3 images could not be saved: output 1: ")
-    assert error.saved == [tmp_path / "pred123-0.webp", tmp_path / "pred123-2.webp"]
-    assert (tmp_path / "pred123-0.webp").read_bytes() == as_saved(good, prediction)
-    assert not list(tmp_path.glob("pred123-1.*"))
-    sidecar = json.loads((tmp_path / "pred123.json").read_text())
-    assert sidecar["files"] == ["pred123-0.webp", "pred123-2.webp"]
-    assert sidecar["failures"] == [
-        {
-            "output": 1,
-            "url": f"{DELIVERY}/b",
-            "reason": "the delivery URL has expired (HTTP 410)",
-        }
+    assert error.message == (
+        f"2 of 4 images could not be saved: output 1: {EXPIRED}; output 2: the download was empty"
+    )
+    assert (error.saved, error.prediction_id) == (saved, "pred123")
+    assert error.failures == [(expired, EXPIRED), (2, "the download was empty")]
+    with pytest.raises(StopIteration):  # said once
+        next(saving)
+    assert pixels(saved[1].read_bytes()) == pixels(good)
+    assert names(tmp_path) == ["pred123-0.webp", "pred123-3.webp", "pred123.json"]
+    assert sidecar(tmp_path)["files"] == ["pred123-0.webp", "pred123-3.webp"]
+    assert sidecar(tmp_path)["failures"] == [
+        {"output": 1, "url": expired, "reason": EXPIRED},
+        {"output": 2, "reason": "the download was empty"},
     ]
-    assert leftovers(tmp_path) == []
 
 
-def test_several_failures_are_all_named(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", status=410)
-    http.add(responses.GET, f"{DELIVERY}/b", body=requests.exceptions.ReadTimeout())
-    with pytest.raises(OutputsIncomplete) as caught:
-        save_outputs(make_prediction(f"{DELIVERY}/a", f"{DELIVERY}/b"), tmp_path)
-    assert str(caught.value) == (
-        "2 of 2 images could not be saved: output 0: the delivery URL has expired (HTTP 410); "
-        "output 1: the download timed out"
+def test_no_credential_reaches_a_delivery_host_or_the_cdn_it_redirects_to(http, tmp_path):
+    cdn = "https://cdn.example.net/out-0.png"
+    http.add(responses.GET, f"{DELIVERY}/a", status=302, headers={"Location": cdn})
+    http.add(responses.GET, cdn, body=image_bytes(), content_type="image/png")
+    session = requests.Session()
+    session.headers["Authorization"] = "Bearer sk-secret-key-123456"
+    session.headers["X-Api-Key"] = "sk-secret-key-123456"
+    session.auth = ("user", "password")
+
+    paths = save_outputs(
+        make_prediction(f"{DELIVERY}/a"), tmp_path, session=session, timeout=(1.5, 7.0)
     )
 
+    assert paths == [tmp_path / "pred123-0.png"]
+    for call in http.calls:
+        assert "Authorization" not in call.request.headers
+        assert "sk-secret" not in str(dict(call.request.headers))
+        assert call.request.headers["Accept"] == "image/*"
+        assert call.request.headers["User-Agent"] == "comet-flux (image download)"
+    assert http.calls[0].request.req_kwargs["timeout"] == (1.5, 7.0)  # every request has one
+    assert session.headers["Authorization"] == "Bearer sk-secret-key-123456"  # left untouched
 
-# --- side by side, each file as it lands ---
+
+def test_shorten_data_uris_cuts_every_data_uri_to_its_size_and_keeps_the_rest():
+    uri = data_uri(b"x" * 300)
+    value = {"a": [uri, "https://example.com/x.png", 3, None], "b": ({"c": uri},), "d": "plain"}
+
+    short = shorten_data_uris(value)
+
+    cut = "data:image/png;base64,… (300 bytes, omitted)"
+    assert short == {
+        "a": [cut, "https://example.com/x.png", 3, None],
+        "b": [{"c": cut}],
+        "d": "plain",
+    }
+    assert shorten_data_uris(short) == short  # idempotent
+    assert value["b"][0]["c"] == uri  # the original is not changed
+    assert shorten_data_uris("DATA:text/plain,hello%20world") == (
+        "data:text/plain,… (11 bytes, omitted)"
+    )
+    assert shorten_data_uris("data:" + "x" * 500) == "data:… (505 bytes, omitted)"
+    assert shorten_data_uris("data:abc") == "data:… (8 bytes, omitted)"  # no comma
+    assert shorten_data_uris("data:text/plain,a,b") == "data:text/plain,… (3 bytes, omitted)"
+    wrapped = "data:image/png;base64,QUJD\nREVX"  # base64 may be wrapped; X is a digit of it
+    assert shorten_data_uris(wrapped) == "data:image/png;base64,… (6 bytes, omitted)"
+    header = "image/png;" + "p" * 90  # 100 characters: the longest kept
+    assert shorten_data_uris(f"data:{header},AAAA") == f"data:{header},… (4 bytes, omitted)"
 
 
-@contextmanager
-def delivery_server(hold: Callable[[str], None]) -> Iterator[str]:
-    """A tiny image host on 127.0.0.1; hold(path) runs before each answer and may block.
+# --- side by side, each file as it lands ------------------------------------------------------
 
-    When hold raises (a barrier or an event that gave up), the answer is a 503, so a test
-    that waited in vain fails on a missing image, never on a clock.
-    """
+
+def serve(http, hold: Callable[[str], None]) -> str:
+    """Answer every delivery URL with a PNG after hold(url), which runs in the download's own
+    thread and may block (a barrier that gives up raises, and the test fails on it)."""
     body = image_bytes("PNG")
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
+    def answer(request):
+        hold(request.url)
+        return 200, {"Content-Type": "image/png"}, body
 
-        def do_GET(self) -> None:  # noqa: N802 - stdlib naming
-            try:
-                hold(self.path)
-            except Exception:
-                self.send_response(503)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(DEADLINE)
+    http.add_callback(responses.GET, re.compile(f"{DELIVERY}/.*"), callback=answer)
+    return DELIVERY
 
 
-def test_downloads_run_side_by_side(tmp_path):
-    # Every answer waits until all four requests have arrived: one at a time, none would come.
-    everyone = threading.Barrier(4, timeout=DEADLINE)
+def held_until(event: threading.Event, name: str) -> Callable[[str], None]:
+    """A hold that keeps the download of `name` waiting until event is set."""
 
-    with delivery_server(lambda path: everyone.wait()) as host:
-        prediction = make_prediction(*(f"{host}/out-{i}.png" for i in range(4)))
-        paths = save_outputs(prediction, tmp_path, workers=4)
+    def hold(url: str) -> None:
+        if url.endswith(name) and not event.wait(DEADLINE):
+            raise TimeoutError(f"{name} was never released")
 
-    assert [p.name for p in paths] == [f"pred123-{i}.png" for i in range(4)]
-    assert leftovers(tmp_path) == []
+    return hold
 
 
-def test_a_run_downloads_at_most_workers_at_a_time(tmp_path):
+def test_downloads_run_side_by_side_at_most_workers_at_a_time(http, tmp_path):
     pairs = threading.Barrier(2, timeout=DEADLINE)  # each answer waits for a second request
     lock = threading.Lock()
     in_flight, most = [0], [0]
 
-    def hold(path: str) -> None:
+    def hold(url: str) -> None:
         with lock:
             in_flight[0] += 1
             most[0] = max(most[0], in_flight[0])
@@ -387,40 +485,61 @@ def test_a_run_downloads_at_most_workers_at_a_time(tmp_path):
             with lock:
                 in_flight[0] -= 1
 
-    with delivery_server(hold) as host:
-        prediction = make_prediction(*(f"{host}/out-{i}.png" for i in range(4)))
-        paths = save_outputs(prediction, tmp_path, workers=2)
+    host = serve(http, hold)
+    prediction = make_prediction(*(f"{host}/out-{i}.png" for i in range(4)))
+    paths = save_outputs(prediction, tmp_path, workers=2)
 
-    assert len(paths) == 4
+    assert [p.name for p in paths] == [f"pred123-{i}.png" for i in range(4)]
     assert most[0] == 2
 
 
-def test_each_file_is_handed_on_as_soon_as_it_lands(tmp_path):
+def test_each_file_is_handed_on_as_it_lands_and_the_sidecar_comes_last(http, tmp_path):
     release = threading.Event()  # output 0 is held back until output 1 has been handed on
+    host = serve(http, held_until(release, "/slow.png"))
+    saving = iter_saved_outputs(make_prediction(f"{host}/slow.png", f"{host}/fast.png"), tmp_path)
 
-    def hold(path: str) -> None:
-        if path.endswith("/slow.png") and not release.wait(DEADLINE):
-            raise TimeoutError
+    assert saving.wait(DEADLINE) is True  # output 1 landed
+    assert saving.wait(0) is True  # and is still there to take
+    first = next(saving)
 
-    with delivery_server(hold) as host:
-        saving = iter_saved_outputs(
-            make_prediction(f"{host}/slow.png", f"{host}/fast.png"), tmp_path
-        )
+    assert first == (1, tmp_path / "pred123-1.png")
+    assert read_settings(first[1]) == embedded(1)  # whole when handed on
+    assert saving.pending == 1
+    assert saving.wait(0) is False  # output 0 is still held
+    assert names(tmp_path) == ["pred123-1.png"]  # no sidecar yet
+    release.set()
+    wait_for((tmp_path / "pred123-0.png").exists, "output 0")
+    assert saving.wait(0.9) is True
+    assert next(saving) == (0, tmp_path / "pred123-0.png")
+    assert saving.wait(0) is True  # nothing more to wait for
+    assert list(saving) == []
+    assert saving.pending == 0
+    assert sidecar(tmp_path)["files"] == ["pred123-0.png", "pred123-1.png"]
 
-        first = next(saving)
-        assert first == (1, tmp_path / "pred123-1.png")
-        # complete when handed on
-        assert first[1].read_bytes() == as_saved(image_bytes("PNG"), index=1)
-        assert not (tmp_path / "pred123-0.png").exists()
-        assert not (tmp_path / "pred123.json").exists()  # the sidecar comes last
-        release.set()
-        rest = list(saving)
 
-    assert rest == [(0, tmp_path / "pred123-0.png")]
-    assert json.loads((tmp_path / "pred123.json").read_text())["files"] == [
-        "pred123-0.png",
-        "pred123-1.png",
-    ]
+def test_downloads_start_before_the_first_next(http, tmp_path):
+    host = serve(http, lambda url: None)
+
+    saving = iter_saved_outputs(make_prediction(f"{host}/a.png", f"{host}/b.png"), tmp_path)
+
+    wait_for(lambda: len(list(tmp_path.glob("*.png"))) == 2, "the downloads to land unasked")
+    assert sorted(saving) == [(0, tmp_path / "pred123-0.png"), (1, tmp_path / "pred123-1.png")]
+
+
+def test_closing_early_returns_at_once_and_the_download_under_way_still_lands(http, tmp_path):
+    release = threading.Event()
+    host = serve(http, held_until(release, "/slow.png"))
+    outputs = [f"{host}/fast.png", f"{host}/slow.png", f"{host}/never.png"]
+    saving = iter_saved_outputs(make_prediction(*outputs), tmp_path, workers=1)
+    assert next(saving)[0] == 0  # and output 1 is under way, held
+
+    saving.close()  # Stop while saving: must not wait for the held download
+    release.set()  # only now can the held download end: had close() waited, it would hang
+
+    wait_for(lambda: names(tmp_path) == ["pred123-0.png", "pred123-1.png"], "output 1")
+    assert list(saving) == []
+    assert not any("never" in call.request.url for call in http.calls)  # not started once closed
+    assert read_settings(tmp_path / "pred123-1.png") == embedded(1)
 
 
 def test_on_saved_is_called_for_each_file_in_the_callers_thread(http, tmp_path):
@@ -436,237 +555,3 @@ def test_on_saved_is_called_for_each_file_in_the_callers_thread(http, tmp_path):
 
     assert sorted((index, path) for index, path, _ in seen) == list(enumerate(paths))
     assert {thread for _, _, thread in seen} == {threading.current_thread()}
-
-
-def test_a_failure_among_parallel_downloads_still_hands_on_the_others(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes(), content_type="image/png")
-    http.add(responses.GET, f"{DELIVERY}/b", body=requests.exceptions.ConnectionError("cut"))
-    http.add(responses.GET, f"{DELIVERY}/c", body=image_bytes(), content_type="image/png")
-    handed_on = []
-
-    with pytest.raises(OutputsIncomplete) as caught:
-        for item in iter_saved_outputs(
-            make_prediction(f"{DELIVERY}/a", f"{DELIVERY}/b", f"{DELIVERY}/c"), tmp_path
-        ):
-            handed_on.append(item)
-
-    assert sorted(handed_on) == [(0, tmp_path / "pred123-0.png"), (2, tmp_path / "pred123-2.png")]
-    assert caught.value.saved == [tmp_path / "pred123-0.png", tmp_path / "pred123-2.png"]
-    assert caught.value.message == (
-        "1 of 3 images could not be saved: output 1: the delivery server could not be reached"
-    )
-
-
-def test_one_worker_downloads_one_after_another_in_output_order(http, tmp_path):
-    for name in "abc":
-        http.add(responses.GET, f"{DELIVERY}/{name}", body=image_bytes(), content_type="image/png")
-
-    handed_on = list(
-        iter_saved_outputs(
-            make_prediction(*(f"{DELIVERY}/{name}" for name in "abc")), tmp_path, workers=1
-        )
-    )
-
-    assert [index for index, _ in handed_on] == [0, 1, 2]
-    assert [call.request.url for call in http.calls] == [f"{DELIVERY}/{n}" for n in "abc"]
-
-
-def test_downloads_start_before_the_first_next(tmp_path):
-    with delivery_server(lambda path: None) as host:
-        saving = iter_saved_outputs(make_prediction(f"{host}/a.png", f"{host}/b.png"), tmp_path)
-
-        wait_for(
-            lambda: len(list(tmp_path.glob("pred123-*.png"))) == 2, "the downloads to land unasked"
-        )
-        assert sorted(saving) == [(0, tmp_path / "pred123-0.png"), (1, tmp_path / "pred123-1.png")]
-
-
-def test_closing_before_the_first_next_writes_no_sidecar(tmp_path):
-    arrived, release = threading.Event(), threading.Event()
-
-    def hold(path: str) -> None:
-        arrived.set()
-        if not release.wait(DEADLINE):
-            raise TimeoutError
-
-    with delivery_server(hold) as host:
-        saving = iter_saved_outputs(make_prediction(f"{host}/a.png"), tmp_path)
-        assert arrived.wait(DEADLINE), "the download never started"
-        saving.close()  # must not wait for the held download
-        release.set()
-        wait_for((tmp_path / "pred123-0.png").exists, "the download under way to land")
-
-    assert list(saving) == []
-    assert not (tmp_path / "pred123.json").exists()
-
-
-def test_closing_early_returns_at_once_and_the_download_under_way_still_lands(tmp_path):
-    release = threading.Event()
-
-    def hold(path: str) -> None:
-        if path.endswith("/slow.png") and not release.wait(DEADLINE):
-            raise TimeoutError
-
-    with delivery_server(hold) as host:
-        saving = iter_saved_outputs(
-            make_prediction(f"{host}/slow.png", f"{host}/fast.png"), tmp_path
-        )
-        assert next(saving)[0] == 1
-
-        saving.close()  # Stop while saving: must not wait for the held download
-        release.set()  # only now can the held download end; had close() waited, it got a 503
-
-        wait_for((tmp_path / "pred123-0.png").exists, "the download under way to land")
-    assert not (tmp_path / "pred123.json").exists()  # no sidecar for an abandoned save
-    wait_for(lambda: leftovers(tmp_path) == [], "no temp files left")
-
-
-# --- no secrets ---
-
-
-def test_no_authorization_header_is_sent_even_with_an_authenticated_session(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes(), content_type="image/png")
-    session = requests.Session()
-    session.headers["Authorization"] = "Bearer sk-secret-key-123456"
-    session.headers["X-Api-Key"] = "sk-secret-key-123456"
-    session.auth = ("user", "password")
-
-    save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path, session=session)
-
-    sent = http.calls[0].request.headers
-    assert "Authorization" not in sent
-    assert "sk-secret-key-123456" not in str(dict(sent))
-    assert session.headers["Authorization"] == "Bearer sk-secret-key-123456"  # left untouched
-
-
-def test_no_authorization_header_without_a_session(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes(), content_type="image/png")
-    save_outputs(make_prediction(f"{DELIVERY}/a"), tmp_path)
-    assert "Authorization" not in http.calls[0].request.headers
-
-
-# --- data: URIs ---
-
-
-def test_data_uri_is_decoded_and_saved(tmp_path):
-    png = image_bytes("PNG")
-
-    paths = save_outputs(make_prediction(data_uri(png)), tmp_path)
-
-    assert paths == [tmp_path / "pred123-0.png"]
-    assert paths[0].read_bytes() == as_saved(png)
-    with Image.open(paths[0]) as image:
-        assert image.size == (4, 4)
-
-
-def test_data_uri_with_octet_stream_is_sniffed(tmp_path):
-    uri = data_uri(image_bytes("JPEG"), mime="application/octet-stream")
-    assert save_outputs(make_prediction(uri), tmp_path)[0].suffix == ".jpg"
-
-
-def test_data_uri_that_is_not_an_image_is_refused_without_echoing_it(tmp_path):
-    uri = data_uri(b"hello world, this is plain text" * 100, mime="text/plain")
-    with pytest.raises(OutputsIncomplete) as caught:
-        save_outputs(make_prediction(uri), tmp_path)
-    assert "not an image (text/plain)" in str(caught.value)
-    assert uri not in str(caught.value)
-    assert caught.value.failures == [(0, "the content is not an image (text/plain)")]
-    assert uri not in (tmp_path / "pred123.json").read_text()
-
-
-def test_data_uri_with_bad_base64_is_a_failure(tmp_path):
-    with pytest.raises(OutputsIncomplete, match="not valid base64"):
-        save_outputs(make_prediction("data:image/png;base64,@@@not base64@@@"), tmp_path)
-
-
-def test_data_uri_too_big_is_refused(tmp_path):
-    uri = data_uri(image_bytes("PNG", size=(64, 64)) + b"\0" * 5000)
-    with pytest.raises(OutputsIncomplete, match="larger than the 1 KB limit"):
-        save_outputs(make_prediction(uri), tmp_path, max_bytes=1024)
-    assert leftovers(tmp_path) == []
-
-
-def test_mixed_data_uri_and_url(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/b", body=image_bytes("GIF"), content_type="image/gif")
-    paths = save_outputs(make_prediction(data_uri(image_bytes()), f"{DELIVERY}/b"), tmp_path)
-    assert [p.name for p in paths] == ["pred123-0.png", "pred123-1.gif"]
-
-
-# --- sidecar ---
-
-
-def test_sidecar_records_the_prediction(http, tmp_path):
-    http.add(responses.GET, f"{DELIVERY}/a", body=image_bytes(), content_type="image/png")
-    prediction = make_prediction(f"{DELIVERY}/a")
-
-    save_outputs(prediction, tmp_path)
-
-    sidecar = json.loads((tmp_path / "pred123.json").read_text())
-    assert sidecar == {
-        "model": "black-forest-labs/flux-schnell",
-        "id": "pred123",
-        "status": "succeeded",
-        "input": {"prompt": "a red square", "seed": 7},
-        "output": [f"{DELIVERY}/a"],
-        "files": ["pred123-0.png"],
-        "metrics": {"predict_time": 0.8},
-        "created_at": "2025-01-15T09:54:55.566Z",
-        "started_at": "2025-01-15T09:54:55.901Z",
-        "completed_at": "2025-01-15T09:54:56.812Z",
-        "error": None,
-        "logs": "Using seed: 7\n",
-    }
-
-
-def test_sidecar_shortens_data_uris_in_input_and_output(tmp_path):
-    upload = image_bytes("PNG", size=(32, 32))
-    prediction = make_prediction(
-        data_uri(upload), input={"prompt": "edit", "input_image": data_uri(upload)}
-    )
-
-    save_outputs(prediction, tmp_path)
-
-    sidecar = json.loads((tmp_path / "pred123.json").read_text())
-    expected = f"data:image/png;base64,… ({len(upload)} bytes, omitted)"
-    assert sidecar["input"] == {"prompt": "edit", "input_image": expected}
-    assert sidecar["output"] == [expected]
-    assert "base64," + base64.b64encode(upload).decode()[:40] not in json.dumps(sidecar)
-
-
-def test_write_sidecar_is_atomic_and_returns_its_path(tmp_path):
-    path = write_sidecar(make_prediction(), tmp_path, [], failures=[(0, "the download timed out")])
-    assert path == tmp_path / "pred123.json"
-    assert json.loads(path.read_text())["failures"] == [
-        {"output": 0, "reason": "the download timed out"}
-    ]
-    assert leftovers(tmp_path) == []
-
-
-def test_shorten_data_uris_walks_nested_values_and_is_idempotent():
-    uri = data_uri(b"x" * 300)
-    value = {"a": [uri, "https://example.com/x.png", 3, None], "b": {"c": uri}, "d": "plain"}
-
-    short = shorten_data_uris(value)
-
-    assert short == {
-        "a": ["data:image/png;base64,… (300 bytes, omitted)", "https://example.com/x.png", 3, None],
-        "b": {"c": "data:image/png;base64,… (300 bytes, omitted)"},
-        "d": "plain",
-    }
-    assert shorten_data_uris(short) == short
-    assert value["b"]["c"] == uri  # the original is not changed
-
-
-def test_shorten_data_uris_handles_odd_uris():
-    assert shorten_data_uris("data:text/plain,hello%20world") == (
-        "data:text/plain,… (11 bytes, omitted)"
-    )
-    assert shorten_data_uris("data:" + "x" * 500).startswith("data:… (")
-
-
-def test_sniff_image_type_knows_the_four_formats():
-    assert sniff_image_type(image_bytes("PNG")) == "image/png"
-    assert sniff_image_type(image_bytes("JPEG")) == "image/jpeg"
-    assert sniff_image_type(image_bytes("WEBP")) == "image/webp"
-    assert sniff_image_type(image_bytes("GIF")) == "image/gif"
-    assert sniff_image_type(b"<html>") is None

@@ -1,8 +1,11 @@
-"""The poll schedule and the durations it learns from, on an injected clock (no real waiting)."""
+"""When the client polls (comet/polling.py) and the durations it learns from (comet/durations.py),
+on an injected clock: nothing here waits."""
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 from datetime import datetime, timezone
 
 import pytest
@@ -12,11 +15,11 @@ from comet import CometClient
 from comet.durations import (
     DurationMemory,
     Observation,
+    parse_timestamp,
     prediction_seconds,
     seed_from_history,
     work_units,
 )
-from comet.errors import CometTimeout
 from comet.history import History
 from comet.polling import Expectation, PollSchedule
 from comet.prediction import Prediction
@@ -27,7 +30,7 @@ BASE = "https://comet.example"
 SCHNELL = "black-forest-labs/flux-schnell"
 PRO = "black-forest-labs/flux-1.1-pro"
 PID = "q4chw5rey9rmt0cww76t4h3ma4"
-T0 = 1_790_000_000.0  # the fake server's wall clock at creation
+T0 = 1_790_000_000.0  # the fake server's wall clock when the prediction was created
 
 
 class FakeAPI:
@@ -37,22 +40,17 @@ class FakeAPI:
     """
 
     def __init__(
-        self, clock, duration, *, model=SCHNELL, faults=(), create_delays=(0.0, 0.0), claimed=None
+        self, clock, duration, *, model=SCHNELL, faults=(), create_delays=(0, 0), claimed=None
     ):
-        self.clock = clock
-        self.duration = duration
+        self.clock, self.duration, self.model = clock, duration, model
         self.claimed = duration if claimed is None else claimed
         self.create_delays = create_delays  # seconds on the way in, and back out
-        self.model = model
         self.faults = list(faults)  # (status, headers) answered to the next polls, in order
         self.created = None
-        self.polls = []  # clock readings when each poll arrived
-        self.statuses = []  # what each answered poll said
-        owner, name = model.split("/")
+        self.stamped = 0.0  # created_at, in seconds after T0
+        self.polls, self.statuses = [], []  # when each poll arrived; what each answer said
         responses.add_callback(
-            responses.POST,
-            f"{BASE}/replicate/v1/models/{owner}/{name}/predictions",
-            callback=self._create,
+            responses.POST, f"{BASE}/replicate/v1/models/{model}/predictions", callback=self._create
         )
         responses.add_callback(
             responses.GET, f"{BASE}/replicate/v1/predictions/{PID}", callback=self._get
@@ -64,10 +62,10 @@ class FakeAPI:
 
     def _body(self, status):
         body = load_fixture("create_flux_schnell.json")
-        body.update(id=PID, model=self.model, status=status, created_at=self._iso(0))
+        body.update(id=PID, model=self.model, status=status, created_at=self._iso(self.stamped))
         if status == "succeeded":
             body.update(output=["https://example.com/out-0.webp"])
-            body["completed_at"] = self._iso(self.claimed)
+            body["completed_at"] = self._iso(self.stamped + self.claimed)
         return body
 
     def _create(self, request):
@@ -97,139 +95,116 @@ def clock():
 
 
 @pytest.fixture
-def make_client(clock):
-    made = []
-
-    def make(**kwargs):
-        kwargs.setdefault("poll_interval", 0.5)
-        kwargs.setdefault("timeout", 120)
-        client = CometClient(
-            api_key="sk-poll-test-123456",
-            base_url=BASE,
-            sleep=clock.sleep,
-            clock=clock,
-            wall_clock=lambda: T0 + clock.now,
-            **kwargs,
-        )
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
+def client(clock):
+    """A client on the fake clock, whose wall clock the fake server shares."""
+    wall_clock = lambda: T0 + clock.now  # noqa: E731
+    with CometClient(
+        "sk-poll-test-123456", BASE, 0.5, 120, sleep=clock.sleep, clock=clock, wall_clock=wall_clock
+    ) as made:
+        yield made
 
 
-def _gaps(times):
+def gaps(times):
     return [b - a for a, b in zip(times, times[1:], strict=False)]
 
 
-def _rising(values):
-    return all(b >= a - 1e-9 for a, b in zip(values, values[1:], strict=False))
+# -- the schedule alone --------------------------------------------------------------------------
 
 
-def _falling(values):
-    return _rising([-v for v in values])
+# fmt: off
+SCHEDULE = [  # window [2, 6] at poll_interval 0.5: gaps sparse 2 s, window 0.35 s, dense 0.15 s
+    (0.0, 1.175), (1.175, 2.35),  # before the window: evenly spread up to low + w
+    (2.35, 2.35 + 0.35 * math.sqrt(3.65 / 4)),  # inside: w·√(share of the window left)…
+    (3.0, 3.0 + 0.35 * math.sqrt(3 / 4)),
+    (5.9, 6.05),  # …never closer than d
+    (6.0, 6.15), (10.0, 10.55),  # overdue: d + 0.1 s per second overdue…
+    (100.0, 102.0),  # …up to s
+]
+# fmt: on
 
 
-# --- the schedule alone -----------------------------------------------------------------------
+@pytest.mark.parametrize(("elapsed", "next_poll"), SCHEDULE)
+def test_the_schedule_is_sparse_before_the_window_dense_inside_and_slows_when_overdue(
+    elapsed, next_poll
+):
+    schedule = PollSchedule(Expectation(low=2.0, high=6.0, typical=4.0, source="given"), 0.5)
+    assert schedule.next_poll(elapsed) == pytest.approx(next_poll)
 
 
-def test_schedule_polls_densely_near_the_expected_completion_and_sparsely_before():
-    schedule = PollSchedule(Expectation.from_samples([10.0, 11.0, 12.0]), poll_interval=0.5)
-    times = schedule.times(until=30)
-    low, high = schedule.expectation.low, schedule.expectation.high
-    before = _gaps([0.0] + [t for t in times if t <= low + schedule.window])
-    inside = _gaps([t for t in times if low <= t <= high])
-    assert len(before) >= 3 and len(inside) >= 5
-    assert min(before) > 4 * max(inside)  # sparse far from completion, dense near it
-    assert max(before) <= 1.1 * schedule.sparse + 1e-9
-    assert sum(1 for t in times if t < low) <= 5  # about one poll every 2 s for 8 s
-    assert sum(1 for t in times if low <= t <= high) >= 2 * sum(1 for t in times if t < low)
+def test_one_sparse_gap_stretches_rather_than_add_a_poll_and_unknown_runs_are_overdue_at_once():
+    slack = PollSchedule(Expectation(low=1.8, high=3.0, typical=2.4, source="given"), 0.5)
+    assert slack.next_poll(0) == pytest.approx(2.15)  # up to 1.1·s: one gap, not two
+    unknown = PollSchedule(Expectation.unknown(), 0.5)
+    times = unknown.times(until=30)
+    assert times[:3] == pytest.approx([0.35, 0.535, 0.7385])  # w, then d + 0.1·overdue
+    assert gaps(times)[-1] == pytest.approx(2.0)
+    assert repr(slack) == "PollSchedule(window=1.80-3.00 s from given, gaps=2.00/0.35/0.15 s)"
+    with pytest.raises(ValueError):
+        PollSchedule(Expectation.unknown(), 0)
 
 
-def test_schedule_closes_in_as_the_window_runs_out_then_backs_off_when_overdue():
-    schedule = PollSchedule(Expectation(low=2.0, high=6.0, typical=4.0, source="given"))
-    times = schedule.times(until=40)
-    inside = _gaps([t for t in times if 2.0 <= t <= 6.0])
-    after = _gaps([t for t in times if t >= 6.0])
-    assert _falling(inside) and inside[0] > 2 * inside[-1]
-    assert _rising(after) and after[0] < after[-1]
-    assert after[-1] == pytest.approx(schedule.sparse)  # capped
+def test_a_steady_models_narrow_window_is_polled_inside_and_first_at_its_longest_run():
+    steady = PollSchedule(Expectation.from_samples([2.0] * 20), 0.5)
+    assert steady.times(until=2.3) == pytest.approx([2.0, 2.0673, 2.1308, 2.2844], abs=1e-4)
 
-
-def test_a_steady_models_narrow_window_is_polled_inside_not_after():
-    steady = Expectation.from_samples([2.0] * 20)  # a model that always takes 2 s
-    assert steady.high - steady.low < 2 * PollSchedule(steady).window
-    times = PollSchedule(steady, poll_interval=0.5).times(until=4)
-    inside = [t for t in times if steady.low <= t <= steady.high]
-    assert len(inside) >= 2  # the plain gaps would have put the first poll after the window
-    after_typical = [t for t in times if t >= 2.0]
-    assert after_typical[0] - 2.0 <= 0.1  # completion at 2 s is seen within 0.1 s
-    assert min(_gaps(times)) >= 0.05 - 1e-9
-
-
-def test_a_steady_model_is_first_polled_at_the_longest_duration_learned():
-    alike = [2.000, 2.002, 2.004] * 7  # a spread well under one dense gap
-
-    def first_in_window(schedule):
+    def first_in_window(samples, **kwargs):
+        schedule = PollSchedule(Expectation.from_samples(samples, **kwargs), 0.5)
         return next(t for t in schedule.times(until=4) if t >= schedule.expectation.low)
 
-    steady = PollSchedule(Expectation.from_samples(alike), poll_interval=0.5)
-    assert first_in_window(steady) == pytest.approx(2.004)  # the middle (2.002) misses a third
-    spread = PollSchedule(Expectation.from_samples([1.8, 2.0, 2.2] * 7), poll_interval=0.5)
-    e = spread.expectation
-    assert first_in_window(spread) == pytest.approx(e.low + (e.high - e.low) / 2)
-    two = PollSchedule(Expectation.from_samples([2.0, 2.004]), poll_interval=0.5)
-    assert first_in_window(two) < 2.0  # two runs say little: the window's own first poll
-    given = PollSchedule(Expectation.from_samples([2.0], source="given"), poll_interval=0.5)
-    assert first_in_window(given) < 1.5
+    # Within one dense gap of each other: the longest (the middle misses a third of the runs).
+    assert first_in_window([2.000, 2.002, 2.004] * 7) == pytest.approx(2.004)
+    spread = Expectation.from_samples([1.8, 2.0, 2.2] * 7)
+    assert first_in_window([1.8, 2.0, 2.2] * 7) == pytest.approx((spread.low + spread.high) / 2)
+    assert first_in_window([2.0, 2.004]) < 2.0  # two runs say little
+    assert first_in_window([2.0], source="given") < 1.5
 
 
-@pytest.mark.parametrize(
-    "expectation",
-    [
+def test_every_next_poll_is_later_than_the_last_from_any_moment():
+    # A slow answer or a retry may send a poll at any moment, even just before the first one.
+    for expectation in (
         Expectation.from_samples([2.0] * 20),
         Expectation.from_samples([1.0, 2.0, 3.0]),
         Expectation(low=2.0, high=6.0, typical=4.0, source="given"),
         Expectation.unknown(),
-    ],
-)
-def test_every_next_poll_is_later_than_the_last_from_any_moment(expectation):
-    # Whatever moment a poll is sent at (a slow answer, a retry), the next one is later:
-    # a poll sent just before the window's first poll must not divide by zero.
-    schedule = PollSchedule(expectation, poll_interval=0.5)
-    first = schedule.times(until=60)[0] if expectation.high else schedule.window
-    moments = [0.0, first - 0.3, first - 0.15, first - 0.01, first - 1e-6, first, 5.0, 59.0]
-    for elapsed in moments:
-        after = schedule.next_poll(max(0.0, elapsed))
-        assert max(0.0, elapsed) < after <= max(0.0, elapsed) + 1.1 * schedule.sparse + 1e-9
+    ):
+        schedule = PollSchedule(expectation, 0.5)
+        first = schedule.times(until=60)[0]
+        for elapsed in (0.0, first - 0.3, first - 0.01, first - 1e-6, first, 5.0, 59.0):
+            elapsed = max(0.0, elapsed)
+            assert elapsed < schedule.next_poll(elapsed) <= elapsed + 2.2 + 1e-9
 
 
-def test_an_unknown_duration_counts_as_overdue_from_the_start():
-    schedule = PollSchedule(Expectation.unknown(), poll_interval=0.5)
-    times = schedule.times(until=60)
-    assert times[0] == pytest.approx(schedule.window)
-    gaps = _gaps(times)
-    assert gaps[0] == pytest.approx(schedule.dense, rel=0.3)
-    assert _rising(gaps) and gaps[-1] == pytest.approx(schedule.sparse)
+def test_the_expected_window_comes_from_durations_the_catalogue_or_nothing():
+    def window(e):
+        return (e.low, e.high, e.typical, e.source)
 
-
-def test_expectation_from_samples_narrows_as_durations_accumulate():
-    one = Expectation.from_samples([2.0])
-    assert (one.low, one.high) == pytest.approx((1.0, 3.0))
+    assert window(Expectation.from_samples([2.0])) == pytest.approx((1.0, 3.0, 2.0, "learned"))
     many = Expectation.from_samples([1.0 + i / 10 for i in range(21)])  # 1.0 … 3.0
-    assert 0.85 < many.low < 1.0 and 3.0 < many.high < 3.15
-    queued = Expectation.from_samples([2.0, 2.0, 2.0, 60.0])  # one run stuck in a queue
-    assert queued.high < 5
+    assert (many.low, many.high) == pytest.approx((1 - 2 / 22, 3 + 2 / 22))
+    # A run stuck in a queue (over 3 × the median) is left out; so are unusable values.
+    queued = Expectation.from_samples([2.0, 2.0, float("nan"), -1.0, 2.0, 60.0])
+    assert (queued.low, queued.high, queued.samples) == pytest.approx((1.5, 2.5, 3))
+    assert Expectation.from_samples([2.0, 2.0, 2.0, 6.0]).longest == 6.0  # 3 × is still in
+    assert Expectation.from_samples([0.0, 0.0, 5.0]).high == 6.25  # instant runs: none left out
+    assert Expectation.from_samples([0.5, 0.5, 0.5, 5.0]).longest == 0.5
+    with pytest.raises(ValueError):
+        Expectation.from_samples([float("inf")])
+    assert window(Expectation.from_typical(6.0)) == (3.0, 12.0, 6.0, "catalogue")
+    assert window(Expectation.unknown()) == (0.0, 0.0, None, "unknown")
+    memory = DurationMemory()
+    assert window(memory.expect(PRO, {"prompt": "x"})) == (3.0, 12.0, 6.0, "catalogue")
+    assert memory.expect(PRO, expected_seconds=20).source == "given"
+    assert memory.expect(PRO, expected_seconds=float("nan")).source == "catalogue"
+    assert memory.expect("someone/new-model").source == "unknown"
+    assert memory.expect("").source == "unknown"
 
 
-# --- the client on the schedule ---------------------------------------------------------------
+# -- the client on the schedule ------------------------------------------------------------------
 
 
 @responses.activate
-def test_run_does_not_poll_right_after_create_and_polls_most_near_completion(make_client, clock):
+def test_run_does_not_poll_right_after_create_and_polls_most_near_completion(client, clock):
     api = FakeAPI(clock, duration=10.0, model=PRO)
-    client = make_client()
     client.durations.seed(PRO, [9.0, 10.0, 11.0, 10.5, 9.5])
     client.run(PRO, {"prompt": "x"})
     offsets = api.poll_offsets
@@ -241,40 +216,23 @@ def test_run_does_not_poll_right_after_create_and_polls_most_near_completion(mak
 
 
 @responses.activate
-def test_polls_count_from_the_answer_of_a_slow_create(make_client, clock):
+def test_polls_count_from_the_answer_of_a_slow_create(client, clock):
     # The server stamps created_at 0.3 s after the create was sent, and the answer takes 0.1 s
     # more: counted from the sending, the first poll would come 0.3 s early and miss.
     api = FakeAPI(clock, duration=2.0, create_delays=(0.3, 0.1))
-    client = make_client()
     client.durations.seed(SCHNELL, [2.0] * 20)
     client.run(SCHNELL, {"prompt": "x"})
     assert api.poll_offsets == [pytest.approx(2.1)]  # one poll, late by the answer's way back
 
 
 @responses.activate
-def test_seeded_durations_move_the_polls(make_client, clock):
+def test_a_client_learns_the_servers_durations_and_polls_less_the_next_time(client, clock):
     api = FakeAPI(clock, duration=10.0, model=PRO)
-    fresh = make_client()
-    fresh.run(PRO, {"prompt": "x"})
-    catalogue_polls = list(api.poll_offsets)
-    api.polls.clear()
-    seeded = make_client()
-    seeded.durations.seed(PRO, [10.0] * 5)
-    seeded.run(PRO, {"prompt": "x"})
-    assert len(api.poll_offsets) < len(catalogue_polls)
-    assert min(api.poll_offsets) > min(catalogue_polls)
-
-
-@responses.activate
-def test_a_client_learns_durations_from_its_own_runs(make_client, clock):
-    api = FakeAPI(clock, duration=10.0, model=PRO)
-    client = make_client()
-    assert client.durations.expect(PRO, {"prompt": "x"}).source == "catalogue"
     client.run(PRO, {"prompt": "x"})
     assert "processing" in api.statuses  # checked against polls that saw it running…
     assert client.durations.samples(PRO) == [10.0]  # …and kept exact: the server's own figure
     learned = client.durations.expect(PRO, {"prompt": "x"})
-    assert learned.source == "learned" and learned.typical == 10.0
+    assert (learned.source, learned.typical) == ("learned", 10.0)
     first_run = len(api.polls)
     api.polls.clear()
     client.run(PRO, {"prompt": "x"})
@@ -285,10 +243,10 @@ def test_a_client_learns_durations_from_its_own_runs(make_client, clock):
 @responses.activate
 @pytest.mark.parametrize("claimed", [0.05, 9.0])  # less than a poll saw, more than was waited
 def test_a_duration_the_polls_contradict_is_not_learned_nor_the_servers_word_after(
-    make_client, clock, claimed
+    client, clock, claimed, caplog
 ):
+    caplog.set_level(logging.INFO, logger="comet.client")
     api = FakeAPI(clock, duration=2.0, claimed=claimed)
-    client = make_client()
     client.durations.seed(SCHNELL, [claimed] * 3)  # a history of the same server's timestamps
     client.run(SCHNELL, {"prompt": "x"})
     seen = list(zip(api.poll_offsets, api.statuses, strict=True))
@@ -297,23 +255,65 @@ def test_a_duration_the_polls_contradict_is_not_learned_nor_the_servers_word_aft
     assert running < 2.0 <= done
     # Neither the claim nor the seeds taken on the server's word: the middle of what polls saw.
     assert client.durations.samples(SCHNELL) == [pytest.approx((running + done) / 2)]
+    assert (
+        f"Prediction {PID}: not learning the {claimed:.2f} s its timestamps claim (this client's "
+        f"polls contradicted them, now or before); learned {(running + done) / 2:.2f} s from the "
+        "polls"
+    ) in caplog.text
     # Caught once, it is not believed again, even where no poll could tell (seen done at once).
     assert client.durations.learn(SCHNELL, claimed, Observation(None, 2.2)) == "observed"
+    assert client.durations.seed(SCHNELL, [claimed]) == 0
     assert client.durations.samples(SCHNELL)[-1] == 2.2
 
 
 @responses.activate
-def test_expected_seconds_given_to_run_wins(make_client, clock):
+def test_expected_seconds_given_to_run_wins_on_the_clients_poll_interval(clock):
     api = FakeAPI(clock, duration=20.0, model=PRO)
-    client = make_client()
-    client.durations.seed(PRO, [2.0] * 5)
-    client.run(PRO, {"prompt": "x"}, expected_seconds=20.0)
-    window = PollSchedule(Expectation.from_samples([20.0]), 0.5)
+    with CometClient("sk-poll-test-123456", BASE, 1.0, 120, sleep=clock.sleep, clock=clock) as slow:
+        slow.durations.seed(PRO, [2.0] * 5)
+        slow.run(PRO, {"prompt": "x"}, expected_seconds=20.0)
+    window = PollSchedule(Expectation.from_samples([20.0]), poll_interval=1.0)
     assert api.poll_offsets[:3] == pytest.approx(window.times(until=30)[:3])
-    assert all(t < 20.0 + window.window for t in api.poll_offsets)
 
 
-def test_durations_are_kept_apart_or_scaled_by_input_size():
+@responses.activate
+def test_a_run_asking_for_more_work_is_expected_to_take_longer(client, clock):
+    api = FakeAPI(clock, duration=5.0)
+    client.durations.seed(SCHNELL, [2.0] * 20)  # one image takes 2 s: four, about 5 s
+    client.run(SCHNELL, {"prompt": "x", "num_outputs": 4})
+    assert api.poll_offsets == pytest.approx([5 / 3, 10 / 3, 5.0])  # sparse, then at 5 s
+
+
+@responses.activate
+@pytest.mark.parametrize("age", [4.0, 0.5, -3.0])  # -3: the server's clock is ahead of ours
+def test_a_prediction_resumed_by_id_is_polled_at_once_then_timed_from_its_created_at(
+    client, clock, age
+):
+    api = FakeAPI(clock, duration=10.0, model=PRO)
+    clock.advance(100.0)
+    api.created, api.stamped = clock.now - max(age, 0), clock.now - age  # by another process
+    start = clock.now
+    list(client.watch(PID))
+    catalogue = PollSchedule(Expectation.from_typical(6.0), 0.5)  # PRO's window: [3, 12]
+    seen = max(age, 0.0)  # a created_at in the future counts as now
+    assert api.polls[0] == start  # at once
+    assert gaps(api.polls)[0] == pytest.approx(catalogue.next_poll(seen) - seen)
+    assert client.durations.samples(PRO) == [10.0]  # the server's word: nothing to contradict it
+
+
+@responses.activate
+def test_after_a_retry_after_the_next_poll_waits_exactly_that(client, clock):
+    faults = [(429, {"Retry-After": "3"}), (503, {"Retry-After": "3"})]
+    api = FakeAPI(clock, duration=30.0, model=PRO, faults=faults)
+    client.durations.seed(PRO, [2.0] * 5)  # the schedule alone would poll every 0.15-0.4 s
+    client.run(PRO, {"prompt": "x"})
+    assert gaps(api.polls)[:2] == pytest.approx([3.0, 3.0], abs=1e-9)
+
+
+# -- what the durations memory keeps -------------------------------------------------------------
+
+
+def test_durations_are_kept_apart_or_scaled_by_the_work_asked():
     memory = DurationMemory()
     memory.seed(SCHNELL, [2.0, 2.0, 2.0], input={"num_outputs": 1})
     # Four images: nothing measured at that size, so the one-image runs are scaled up.
@@ -321,71 +321,135 @@ def test_durations_are_kept_apart_or_scaled_by_input_size():
     memory.seed(SCHNELL, [7.0, 7.0, 7.0], input={"num_outputs": 4})
     assert memory.expect(SCHNELL, {"num_outputs": 4}).typical == pytest.approx(7.0)
     assert memory.expect(SCHNELL, {"num_outputs": 1}).typical == pytest.approx(2.0)
-    assert work_units(SCHNELL, {"megapixels": "0.25"}) == pytest.approx(0.25)
-    assert work_units("black-forest-labs/flux-dev", {"num_inference_steps": 56}) == 2.0
+    for _ in range(3):
+        memory.record(SCHNELL, 1.0, {"megapixels": "0.25"})
+    memory.seed(SCHNELL, [1.0] * 3, input={"megapixels": "0.25"})
+    assert memory.samples(SCHNELL, {"megapixels": "0.25"}) == [1.0] * 6
+    nothing_learned = DurationMemory().expect(SCHNELL, {"num_outputs": 4})
+    assert nothing_learned.typical == pytest.approx(1.5 * 5 / 2)  # the catalogue's, scaled
 
 
-def test_a_prediction_is_learned_once():
-    memory = DurationMemory()
+def test_the_servers_word_is_dropped_once_caught_wrong_and_the_clients_own_is_kept():
+    memory = DurationMemory(limit=3)
+    memory.record(SCHNELL, 1.0, reported=False)  # this client's own estimate
+    memory.record(SCHNELL, 0.05)  # the server's timestamps
+    assert memory.learn(SCHNELL, 0.05, Observation(1.0, 3.0)) == "observed"
+    assert memory.samples(SCHNELL) == [1.0, 2.0]
+    memory.record(SCHNELL, 2.5, reported=False)
+    memory.record(SCHNELL, 2.6, reported=False)
+    assert memory.samples(SCHNELL) == [2.0, 2.5, 2.6]  # still at most its limit
+
+
+DEV, FLUX_PRO, FLUX_2_PRO = (
+    f"black-forest-labs/{n}" for n in ("flux-dev", "flux-pro", "flux-2-pro")
+)
+# fmt: off
+WORK = [  # (model, input, work relative to the defaults)
+    (SCHNELL, None, 1.0), (SCHNELL, {"num_outputs": 4}, 4.0),
+    (SCHNELL, {"megapixels": "0.25"}, 0.25),
+    (SCHNELL, {"num_outputs": True, "megapixels": "lots"}, 1.0),  # unreadable: the defaults
+    (SCHNELL, {"megapixels": 0.25}, 0.25), (SCHNELL, {"megapixels": 0}, 1.0),
+    (SCHNELL, {"megapixels": True}, 1.0), (FLUX_2_PRO, {"resolution": "0 MP"}, 1.0),
+    (DEV, {"num_inference_steps": 56}, 2.0), (FLUX_2_PRO, {"resolution": "2 MP"}, 2.0),
+    (FLUX_PRO, {"aspect_ratio": "custom", "width": 2000, "height": 1000}, 2.0),
+    ("someone/new-model", {"num_outputs": 3}, 3.0),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("model", "values", "units"), WORK)
+def test_work_units_fold_images_steps_and_pixels_into_one_number(model, values, units):
+    assert work_units(model, values) == pytest.approx(units)
+
+
+def test_each_prediction_is_learned_once_and_only_recent_usable_durations_count():
+    memory = DurationMemory(limit=3)
+    # Seeds are older than what is recorded, newest first, and only fill the room there is.
+    assert memory.seed(SCHNELL, [5.0, 6.0, 7.0, 8.0]) == 3 and memory.seed("", [1.0]) == 0
     assert memory.record(SCHNELL, 2.0, prediction_id="abc")
-    assert not memory.record(SCHNELL, 2.0, prediction_id="abc")
-    assert not memory.record(SCHNELL, float("nan"))
-    assert memory.samples(SCHNELL) == [2.0]
+    assert not memory.record(SCHNELL, 3.0, prediction_id="abc")
+    assert memory.learn(SCHNELL, 3.0, Observation(1.0, 3.0), prediction_id="abc") is None
+    for unusable in (float("nan"), -1.0, True, "2"):
+        assert not memory.record(SCHNELL, unusable)
+    assert not memory.record("", 2.0) and memory.learn("", 2.0, None) is None
+    assert memory.samples(SCHNELL) == [6.0, 5.0, 2.0]
+    assert repr(memory) == f"DurationMemory({{'{SCHNELL}': 3}})"
+    recent = DurationMemory()
+    for i in range(25):
+        recent.record(SCHNELL, float(i))
+    assert recent.samples(SCHNELL) == [float(i) for i in range(5, 25)]
 
 
-# --- deadline and Retry-After -----------------------------------------------------------------
+# fmt: off
+SEEN = [  # (what the polls saw, the server's duration, contradicted?, the client's own estimate)
+    (Observation(1.0, 3.0), 2.0, False, 2.0),  # seen running at 1 s, done at 3 s: the middle
+    (Observation(1.0, 3.0), 0.5, True, 2.0),  # a later poll still saw it running
+    (Observation(1.0, 3.0), 0.75, False, 2.0),  # within the slack of 0.25 s
+    (Observation(1.0, 3.0), 3.25, False, 2.0),
+    (Observation(1.0, 3.0, create_round_trip=0.5), 3.7, False, 2.0),
+    (Observation(1.0, 3.0, create_round_trip=0.5), 3.8, True, 2.0),  # longer than waited
+    (Observation(None, 3.0, expected_shortest=2.5), 2.0, False, 2.5),  # done at the first poll
+    (Observation(None, 3.0, expected_shortest=4.0), 2.0, False, 3.0),
+    (Observation(None, 3.0, expected_shortest=0.5), 2.0, False, 0.5),
+]
+# fmt: on
 
 
-@responses.activate
-def test_the_deadline_is_never_passed_and_the_timeout_names_the_prediction(make_client, clock):
-    api = FakeAPI(clock, duration=1000.0, model=PRO)
-    client = make_client(timeout=30)
-    with pytest.raises(CometTimeout) as info:
-        client.run(PRO, {"prompt": "x"})
-    assert info.value.prediction_id == PID and PID in str(info.value)
-    assert clock.now - api.created == pytest.approx(30.0, abs=1e-9)  # last wait cut to it
-    assert api.polls[-1] < api.created + 30.0
+@pytest.mark.parametrize(("seen", "seconds", "contradicted", "estimate"), SEEN)
+def test_what_the_polls_saw_checks_the_servers_duration(seen, seconds, contradicted, estimate):
+    assert seen.contradicts(seconds) is contradicted
+    assert seen.estimate() == estimate
 
 
-@responses.activate
-def test_a_retry_after_longer_than_the_time_left_is_cut_at_the_deadline(make_client, clock):
-    api = FakeAPI(clock, duration=5.0, faults=[(429, {"Retry-After": "50"})])
-    client = make_client(timeout=20)
-    with pytest.raises(CometTimeout):
-        client.run(SCHNELL, {"prompt": "x"})
-    assert len(api.polls) == 1
-    assert clock.now - api.created == pytest.approx(20.0, abs=1e-9)
+def test_the_servers_duration_is_read_from_its_timestamps():
+    def prediction(created, completed):
+        return Prediction(id="a", created_at=created, completed_at=completed)
+
+    assert prediction_seconds(prediction("2026-01-01T00:00:00Z", "2026-01-01T00:00:02.5Z")) == 2.5
+    assert prediction_seconds(prediction("2026-01-01T00:00:02Z", "2026-01-01T00:00:00Z")) is None
+    assert prediction_seconds(prediction("2026-01-01T00:00:00Z", None)) is None
+    assert parse_timestamp("2026-01-01T00:00:00.123456789Z") == pytest.approx(1767225600.123457)
+    assert parse_timestamp("soon") is None
 
 
-@responses.activate
-@pytest.mark.parametrize("seconds", [0, 1, 3, 7])
-def test_after_retry_after_the_wait_is_exactly_that(make_client, clock, seconds):
-    faults = [(429, {"Retry-After": str(seconds)}), (503, {"Retry-After": str(seconds)})]
-    api = FakeAPI(clock, duration=30.0, model=PRO, faults=faults)
-    client = make_client()
-    client.durations.seed(PRO, [2.0] * 5)  # the schedule alone would poll every 0.15-0.4 s
-    waits = []
-    for _ in client.generate(PRO, {"prompt": "x"}, on_retry=lambda e, w: waits.append(w)):
-        pass
-    assert waits == [seconds, seconds]
-    gaps = _gaps(api.polls)
-    assert gaps[0] == pytest.approx(seconds, abs=1e-9)
-    assert gaps[1] == pytest.approx(seconds, abs=1e-9)
+def test_durations_are_seeded_from_history_per_image_count(tmp_path):
+    def done(pid, seconds, images):
+        start = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc).timestamp()
+        iso = lambda t: datetime.fromtimestamp(t, tz=timezone.utc).isoformat()  # noqa: E731
+        return Prediction(
+            id=pid,
+            model=SCHNELL,
+            status="succeeded",
+            input={"prompt": "x", "num_outputs": images},
+            created_at=iso(start),
+            completed_at=iso(start + seconds),
+        )
+
+    with History.in_directory(tmp_path) as history:
+        for i, (seconds, images) in enumerate([(1.5, 1), (2.5, 1), (6.0, 4), (1.0, 1)]):
+            history.record_update(done(f"p{i}", seconds, images))
+        memory = DurationMemory()
+        assert seed_from_history(memory, history, [PRO, "someone/new-model"]) == 0
+        assert seed_from_history(memory, history, limit=1) == 2  # the newest of each count
+        assert memory.samples(SCHNELL, {"num_outputs": 4}) == [6.0, 2.5]
+        memory = DurationMemory()
+        assert seed_from_history(memory, history) == 4
+    assert memory.samples(SCHNELL, {"num_outputs": 1}) == [1.5, 2.5, 1.0]  # oldest first
+    # Fewer than three four-image runs: the one-image runs count too, scaled up by 5/2.
+    assert memory.samples(SCHNELL, {"num_outputs": 4}) == [6.0, 3.75, 6.25, 2.5]
 
 
-# --- with the real simulator and the history file ---------------------------------------------
+# -- against the simulator ----------------------------------------------------------------------
 
 
-def test_the_client_learns_from_the_simulators_timestamps():
-    with Simulator(time_scale=0.0, image_size=64) as sim:
-        with CometClient(api_key="sk-sim-123456", base_url=sim.base_url, poll_interval=0.02) as c:
-            first = c.run(SCHNELL, {"prompt": "x"})
-            c.run(SCHNELL, {"prompt": "y"})
-            resumed = c.get_prediction(first.id)
-            list(c.watch(resumed))  # done already: yielded, not learned twice
-        assert len(polls(sim)) == 3
-    samples = c.durations.samples(SCHNELL)
-    assert len(samples) == 2 and all(0 <= s < 1.0 for s in samples)
+def test_the_client_learns_each_run_once_from_the_simulators_timestamps(simulator, client_for):
+    client = client_for(simulator)
+    first = client.run(SCHNELL, {"prompt": "x"})
+    client.run(SCHNELL, {"prompt": "y"})
+    list(client.watch(client.get_prediction(first.id)))  # done already: yielded, not learned
+    assert len(polls(simulator)) == 3
+    samples = client.durations.samples(SCHNELL)
+    assert len(samples) == 2 and all(0 <= s < 0.5 for s in samples)
 
 
 def test_a_lying_clock_costs_at_most_half_again_the_polls_of_an_honest_one():
@@ -402,33 +466,5 @@ def test_a_lying_clock_costs_at_most_half_again_the_polls_of_an_honest_one():
             ) as client:
                 last = [client.run(SCHNELL, {"prompt": "x"}) for _ in range(6)][-1]
             polls_sent[claimed] = len(polls(sim))
-        claims = prediction_seconds(last)
-        assert claims == pytest.approx(claimed or 2.0, abs=0.002)  # what the timestamps say
-        assert sim.completion_time(last.id) - sim.predictions[last.id].created_mono == 2.0
+        assert prediction_seconds(last) == pytest.approx(claimed or 2.0, abs=0.002)
     assert polls_sent[0.05] <= 1.5 * polls_sent[None]
-
-
-def test_history_durations_seed_a_memory(tmp_path):
-    def done(pid, seconds, images):
-        start = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc).timestamp()
-        iso = lambda t: datetime.fromtimestamp(t, tz=timezone.utc).isoformat()  # noqa: E731
-        return Prediction(
-            id=pid,
-            model=SCHNELL,
-            status="succeeded",
-            input={"prompt": "x", "num_outputs": images},
-            created_at=iso(start),
-            completed_at=iso(start + seconds),
-        )
-
-    with History.in_directory(tmp_path) as history:
-        for i, (seconds, images) in enumerate([(1.5, 1), (2.5, 1), (6.0, 4), (1.0, 1)]):
-            history.record_update(done(f"p{i}", seconds, images))
-        history.record_update(Prediction(id="running", model=SCHNELL, status="processing"))
-        assert history.recent_durations(SCHNELL) == [1.0, 6.0, 2.5, 1.5]
-        assert history.recent_durations(SCHNELL, 2, num_outputs=1) == [1.0, 2.5]
-        assert history.recent_durations(PRO) == []
-        memory = DurationMemory()
-        assert seed_from_history(memory, history) == 4
-    assert memory.expect(SCHNELL, {"num_outputs": 1}).typical == pytest.approx(1.5)
-    assert memory.samples(SCHNELL, {"num_outputs": 4}) != []

@@ -1,101 +1,115 @@
-"""Contract tests: every documented response body parses into the right Prediction."""
+"""Every documented response body parses into the right Prediction, whatever its fields hold."""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
-from comet.prediction import Prediction, normalise_output, normalise_status
+from comet.prediction import Prediction, normalise_output, normalise_status, parse_time
 from tests.support import load_fixture
 
-
-def test_create_response_is_starting_with_no_output():
-    p = Prediction.from_json(load_fixture("create_flux_schnell.json"))
-    assert p.id == "q4chw5rey9rmt0cww76t4h3ma4"
-    assert p.model == "black-forest-labs/flux-schnell"
-    assert p.status == "starting"
-    assert p.output == []
-    assert not p.done and not p.succeeded
-    assert p.input["aspect_ratio"] == "1:1"
-    assert p.urls["get"].endswith("/q4chw5rey9rmt0cww76t4h3ma4")
-
-
-def test_processing_response_keeps_logs_and_seed():
-    p = Prediction.from_json(load_fixture("query_processing.json"))
-    assert p.status == "processing"
-    assert p.seed == 29889
-    assert p.last_log_line == "Using seed: 29889"
-    assert p.started_at == "2026-03-12T11:27:18.902Z"
-    assert p.completed_at is None
-
-
-def test_list_output_is_kept_as_list():
-    p = Prediction.from_json(load_fixture("query_succeeded_list_output.json"))
-    assert p.succeeded and p.done
-    assert p.output == ["https://replicate.delivery/xezq/example/out-0.jpg"]
-    assert p.metrics == {"image_count": 1, "predict_time": 0.83}
+DELIVERY = "https://replicate.delivery/xezq/example"
+MODERATED = "Content moderated: the request was flagged by the provider's safety filter."
+# fmt: off
+DOCUMENTED = [  # (fixture, status, output, seed, error)
+    ("create_flux_schnell.json", "starting", [], None, None),
+    ("query_processing.json", "processing", [], 29889, None),
+    ("query_succeeded_list_output.json", "succeeded", [f"{DELIVERY}/out-0.jpg"], 29889, None),
+    ("query_succeeded_string_output.json", "succeeded", [f"{DELIVERY}/tmpabc.jpg"], 29889, None),
+    ("query_failed.json", "failed", [], None, MODERATED),
+]
+OUTPUTS = [  # (the API's output, as a list of URLs)
+    (None, []), ("", []), (7, []), ({"other": "https://x/a.png"}, []),
+    ("https://x/a.png", ["https://x/a.png"]),
+    (["https://x/a.png", "https://x/b.png"], ["https://x/a.png", "https://x/b.png"]),
+    ("data:image/png;base64,AAAA", ["data:image/png;base64,AAAA"]),
+    ({"images": ["https://x/a.png"]}, ["https://x/a.png"]),  # a proxy's wrapping
+    ({"url": "https://x/a.png"}, ["https://x/a.png"]),
+    ([None, 3, ("https://x/a.png",)], ["https://x/a.png"]),
+]
+# fmt: on
 
 
-def test_string_output_becomes_a_one_item_list():
-    p = Prediction.from_json(load_fixture("query_succeeded_string_output.json"))
-    assert p.succeeded
-    assert p.output == ["https://replicate.delivery/xezq/example/tmpabc.jpg"]
-    assert p.seed == 29889
+@pytest.mark.parametrize(("fixture", "status", "output", "seed", "error"), DOCUMENTED)
+def test_every_documented_body_parses(fixture, status, output, seed, error):
+    body = load_fixture(fixture)
+    prediction = Prediction.from_json(body)
+    assert (prediction.id, prediction.model) == (body["id"], body["model"])
+    assert (prediction.status, prediction.output, prediction.seed) == (status, output, seed)
+    assert prediction.error == error
+    assert prediction.done is (status in ("succeeded", "failed"))
+    assert prediction.succeeded is (status == "succeeded")
+    assert prediction.input == body["input"] and prediction.urls == body["urls"]
+    assert (prediction.created_at, prediction.completed_at) == (
+        body["created_at"],
+        body.get("completed_at"),
+    )
+    assert prediction.to_dict()["output"] == output
 
 
-def test_failed_response_keeps_error_text():
-    p = Prediction.from_json(load_fixture("query_failed.json"))
-    assert p.status == "failed" and p.done and not p.succeeded
-    assert "Content moderated" in p.error
-    assert p.output == []
+def test_odd_or_missing_fields_are_tolerated_and_a_body_without_an_id_refused():
+    odd = Prediction.from_json(
+        {
+            "id": 42,
+            "status": None,
+            "input": "not a dict",
+            "logs": ["not", "text"],
+            "metrics": [],
+            "urls": None,
+            "error": {"message": "boom"},
+            "surprise": {"x": 1},
+        }
+    )
+    assert (odd.id, odd.model, odd.status, odd.error) == ("42", "", "starting", "boom")
+    assert (odd.input, odd.output, odd.logs, odd.metrics, odd.urls) == ({}, [], "", {}, {})
+    assert Prediction.from_json({"id": "a", "error": ["x"]}).error == "['x']"
+    assert Prediction.from_json({"id": "a", "error": ""}).error is None
+    for body in ({"status": "starting"}, {"id": ""}, ["id"], None):
+        with pytest.raises(ValueError):
+            Prediction.from_json(body)
 
 
-def test_unknown_fields_ignored_and_missing_ones_tolerated():
-    p = Prediction.from_json({"id": "abc", "surprise": {"x": 1}})
-    assert p.status == "starting"
-    assert p.input == {} and p.output == [] and p.logs == "" and p.metrics == {}
-
-
-def test_body_without_id_is_refused():
-    with pytest.raises(ValueError):
-        Prediction.from_json({"status": "starting"})
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        (None, []),
-        ("", []),
-        ("https://x/a.png", ["https://x/a.png"]),
-        (["https://x/a.png", "https://x/b.png"], ["https://x/a.png", "https://x/b.png"]),
-        ("data:image/png;base64,AAAA", ["data:image/png;base64,AAAA"]),
-        ({"images": ["https://x/a.png"]}, ["https://x/a.png"]),
-        ([None, 3, "https://x/a.png"], ["https://x/a.png"]),
-    ],
-)
+@pytest.mark.parametrize(("raw", "expected"), OUTPUTS)
 def test_output_is_always_a_list_of_strings(raw, expected):
     assert normalise_output(raw) == expected
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("succeeded", "succeeded"),
-        ("SUCCEEDED", "succeeded"),
-        ("cancelled", "canceled"),
-        ("queued", "starting"),
-        ("weird-new-state", "processing"),
-        (None, "starting"),
-    ],
-)
-def test_status_is_one_of_the_five(raw, expected):
-    assert normalise_status(raw) == expected
+def test_status_is_one_of_the_five_and_an_unknown_one_counts_as_running(caplog):
+    cases = {
+        "succeeded": "succeeded",
+        " SUCCEEDED ": "succeeded",
+        "cancelled": "canceled",
+        "queued": "starting",
+        "in_progress": "processing",
+        "completed": "succeeded",
+        "error": "failed",
+        None: "starting",
+    }
+    assert {raw: normalise_status(raw) for raw in cases} == cases
+    caplog.set_level(logging.WARNING)
+    assert normalise_status("weird-new-state") == "processing"
+    assert "Unknown prediction status 'weird-new-state'" in caplog.text
 
 
-def test_error_object_becomes_text():
-    p = Prediction.from_json({"id": "a", "status": "failed", "error": {"message": "boom"}})
-    assert p.error == "boom"
+def test_timestamps_parse_with_any_fraction_and_no_zone_means_utc():
+    utc = timezone.utc
+    assert parse_time("2026-03-12T11:27:18.258Z") == datetime(2026, 3, 12, 11, 27, 18, 258000, utc)
+    assert parse_time("2026-03-12T11:27:18.123456789z") == datetime(
+        2026, 3, 12, 11, 27, 18, 123456, utc
+    )
+    assert parse_time("2026-03-12T11:27:18") == datetime(2026, 3, 12, 11, 27, 18, tzinfo=utc)
+    assert parse_time("2026-03-12T13:27:18+02:00").utcoffset() == timedelta(hours=2)
+    for unreadable in (None, "", "yesterday", 1700000000):
+        assert parse_time(unreadable) is None
 
 
-def test_seed_from_input_wins_over_logs():
-    p = Prediction.from_json({"id": "a", "input": {"seed": 7}, "logs": "Using seed: 9\n"})
-    assert p.seed == 7
+def test_the_seed_comes_from_the_input_else_from_the_logs():
+    both = Prediction.from_json({"id": "a", "input": {"seed": 7}, "logs": "Using seed: 9\n"})
+    assert both.seed == 7
+    logged = Prediction.from_json({"id": "a", "input": {"seed": True}, "logs": "using SEED: -9\n"})
+    assert logged.seed == -9
+    assert Prediction(id="a").seed is None
+    assert Prediction(id="a", logs="one\n  two  \n\n").last_log_line == "two"
+    assert Prediction(id="a").last_log_line == ""

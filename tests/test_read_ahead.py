@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +11,6 @@ import pytest
 from comet._constants import DEFAULT_CONCURRENCY
 from tests.support import wait_for
 from webui.read_ahead import ReadAhead
-from webui.runs import RunTicket
 
 
 def _all(_: object) -> bool:
@@ -69,12 +67,6 @@ def test_closing_while_a_step_is_under_way_closes_once_it_returns():
     assert log == ["started", "waiting", "second made", "closed"]
 
 
-def test_closing_after_the_items_ran_out_is_harmless():
-    items = ReadAhead(iter([1]), keep=_all)
-    assert list(items) == [1]
-    items.close()
-
-
 def test_an_error_reaches_whoever_iterates_after_the_items_made_before_it():
     def broken() -> Iterator[int]:
         yield 1
@@ -84,22 +76,6 @@ def test_an_error_reaches_whoever_iterates_after_the_items_made_before_it():
     assert next(iterator) == 1
     with pytest.raises(ValueError, match="no second item"):
         next(iterator)
-
-
-def test_a_ticket_settles_with_the_created_id_or_with_nothing():
-    ticket = RunTicket()
-    assert not ticket.wait(0.01) and not ticket.settled
-    waiting = threading.Thread(target=ticket.wait, args=(10,))
-    waiting.start()
-    ticket.created("abc")
-    waiting.join(10)
-    assert not waiting.is_alive() and ticket.prediction_id == "abc"
-    ticket.ended()
-    assert ticket.prediction_id == "abc"  # ending later does not forget the prediction
-    ended = RunTicket()
-    ended.ended()
-    assert ended.wait(0) and ended.prediction_id is None
-    assert copy.deepcopy({"ticket": ticket})["ticket"] is ticket  # one run, one ticket
 
 
 def _thread_of(seen: list[threading.Thread], gate: threading.Event | None = None) -> Iterator[int]:
