@@ -20,15 +20,16 @@ def main() -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
     from comet.settings import AppSettings, SettingsError
-    from webui import build_app
-    from webui.launch import configure_logging, startup_lines
 
-    configure_logging()
-    try:
+    try:  # before Gradio is imported: a bad setting is told at once
         settings = AppSettings.from_env()
     except SettingsError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
+    from webui import build_app
+    from webui.launch import configure_logging, startup_lines
+
+    configure_logging()
     app = build_app(settings)
     for entry in app.services.history.unfinished():
         log.info(

@@ -21,6 +21,7 @@ from tests.browser_support import (
     TIMEOUT_MS,
     VIEWPORT,
 )
+from tests.support import free_port
 from webui.generate_tab import EXAMPLES
 from webui.i18n import text
 from webui.texts import TABLE
@@ -73,10 +74,22 @@ OPEN_ACCORDIONS_JS = """() => {
 }"""
 
 
-@pytest.fixture
-def sim():
-    with Simulator(time_scale=0.05, image_size=160) as simulator:
-        yield simulator
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    """One demo app for the module (each test opens its own browser context)."""
+    from webui import build_app
+
+    with Simulator(time_scale=0.05, image_size=160) as sim:
+        settings = AppSettings(
+            output_dir=tmp_path_factory.mktemp("i18n") / "out", poll_interval=FAST_POLLS
+        )
+        app = build_app(settings, demo_base_url=sim.base_url)
+        port = free_port()
+        app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port)
+        try:
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            app.close()
 
 
 def _expect():
@@ -173,12 +186,8 @@ def _untranslated(found: list[str], gradio_english: set[str]) -> list[str]:
 # -- the tests --------------------------------------------------------------------------------
 
 
-def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, launch_app, sim, tmp_path):
+def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, url):
     expect = _expect()
-    _, url = launch_app(
-        AppSettings(output_dir=tmp_path / "out", poll_interval=FAST_POLLS),
-        demo_base_url=sim.base_url,
-    )
     context, page = _page(browser, url, "vi-VN")
     try:
         page.get_by_label(text("gen.prompt", "vi"), exact=True).fill(VI_PROMPT)
@@ -214,12 +223,8 @@ def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, launch_
         context.close()
 
 
-def test_the_compare_tab_and_a_comparison_are_in_vietnamese(browser, launch_app, sim, tmp_path):
+def test_the_compare_tab_and_a_comparison_are_in_vietnamese(browser, url):
     expect = _expect()
-    _, url = launch_app(
-        AppSettings(output_dir=tmp_path / "out", poll_interval=FAST_POLLS),
-        demo_base_url=sim.base_url,
-    )
     context, page = _page(browser, url, "vi-VN")
     try:
         page.get_by_role("tab", name=text("tab.compare", "vi"), exact=True).click()
@@ -254,12 +259,8 @@ def test_the_compare_tab_and_a_comparison_are_in_vietnamese(browser, launch_app,
         context.close()
 
 
-def test_an_english_browser_gets_the_page_in_english(browser, launch_app, sim, tmp_path):
+def test_an_english_browser_gets_the_page_in_english(browser, url):
     expect = _expect()
-    _, url = launch_app(
-        AppSettings(output_dir=tmp_path / "out", poll_interval=FAST_POLLS),
-        demo_base_url=sim.base_url,
-    )
     context, page = _page(browser, url, "en-US")
     try:
         page.get_by_label("Prompt", exact=True).fill(EN_PROMPT)

@@ -145,3 +145,12 @@ def test_restore_settings_reshapes_for_the_runs_model_with_its_values(form):
     assert _shown(updates)["guidance"] == 3.5
     assert updates["image_urls"]["value"] == "https://x.test/a.png"
     assert updates["upload"]["value"] is None  # an upload was sent inline; not kept
+
+
+def test_an_example_sets_the_dropdown_in_the_same_step_as_the_form(form):
+    values = _values(form, DEV)
+    updates = form.switch_to({}, DEV, SCHNELL, **values)
+    assert updates["model"]["value"] == SCHNELL and updates["current_model"] == SCHNELL
+    steps = updates["num_inference_steps"]  # 28 on FLUX.1 [dev]
+    assert (steps["maximum"], steps["value"]) == (4, 4)
+    assert "model" not in form.switch_to({}, DEV, "no/such-model", **values)

@@ -20,6 +20,7 @@ from comet.durations import (
     seed_from_history,
     work_units,
 )
+from comet.errors import CometTimeout
 from comet.history import History
 from comet.polling import Expectation, PollSchedule
 from comet.prediction import Prediction
@@ -308,6 +309,36 @@ def test_after_a_retry_after_the_next_poll_waits_exactly_that(client, clock):
     client.durations.seed(PRO, [2.0] * 5)  # the schedule alone would poll every 0.15-0.4 s
     client.run(PRO, {"prompt": "x"})
     assert gaps(api.polls)[:2] == pytest.approx([3.0, 3.0], abs=1e-9)
+
+
+@responses.activate
+def test_a_create_throttled_without_retry_after_backs_off_and_is_then_accepted(client, clock):
+    route = f"{BASE}/replicate/v1/models/{SCHNELL}/predictions"
+    sent = []
+    answers = [(429, {"detail": "slow down"}), (429, {"detail": "slow down"})]
+
+    def create(request):
+        sent.append(clock.now)
+        if answers:
+            status, body = answers.pop(0)
+            return status, {}, json.dumps(body)
+        return 201, {}, json.dumps({**load_fixture("create_flux_schnell.json"), "id": PID})
+
+    responses.add_callback(responses.POST, route, callback=create)
+    created = client.create_prediction(SCHNELL, {"prompt": "x"})
+    assert created.id == PID and len(sent) == 3
+    # No Retry-After: half to all of 0.5 s, then of 1 s (the backoff doubles per try).
+    first, second = gaps(sent)
+    assert 0.25 <= first <= 0.5 and 0.5 <= second <= 1.0
+
+
+@responses.activate
+def test_a_poll_waits_for_its_answer_no_longer_than_the_time_left(client, clock):
+    FakeAPI(clock, duration=30.0, model=PRO)
+    with pytest.raises(CometTimeout):
+        client.run(PRO, {"prompt": "x"}, timeout=3.0)
+    reads = [call.request.req_kwargs["timeout"][1] for call in responses.calls[1:]]
+    assert reads and all(0.5 <= read <= 3.0 for read in reads)  # not the client's 20 s
 
 
 # -- what the durations memory keeps -------------------------------------------------------------

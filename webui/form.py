@@ -317,6 +317,20 @@ class ModelForm:
         updates |= self.configure(new, shown)
         return updates | {"current_model": new.id, "form_memory": memory}
 
+    def switch_to(
+        self,
+        memory: dict[str, Any] | None,
+        previous: str | None,
+        model: str,
+        request: gr.Request = None,
+        **values: Any,
+    ) -> dict[str, Any]:
+        """switch_model, and the model dropdown set to `model` in the same step (an example)."""
+        updates = self.switch_model(memory, previous, model, request, **values)
+        if "current_model" in updates:  # a model of the catalogue: shown in the dropdown too
+            updates["model"] = gr.update(value=model)
+        return updates
+
     def _carried(self, old: ModelSpec, new: ModelSpec, values: Mapping[str, Any]) -> dict:
         """What a person set on `old` (not its default) that `new` has and takes."""
         carried: dict[str, Any] = {}

@@ -107,9 +107,12 @@ def build_generate_tab(
                     label=ui("gen.seed_used"), interactive=False, precision=0, elem_id="seed-used"
                 )
                 c["reuse_seed"] = gr.Button(ui("gen.reuse_seed"), size="sm")
+    # An example's model goes to a hidden box; the switch then sets the dropdown together with
+    # the reshaped form, so the dropdown's own change finds the form already in shape.
+    c["example_model"] = gr.Textbox(visible=False)
     tab.examples = gr.Examples(
         examples=[list(example) for example in EXAMPLES],
-        inputs=[c["prompt"], c["model"]],
+        inputs=[c["prompt"], c["example_model"]],
         label=ui("gen.examples"),
         api_visibility="private",
     )
@@ -222,16 +225,12 @@ def wire_generate_tab(
     _wire_run_start(tab, triggers)
     tab.generate_event = gr.on(triggers=triggers, **run)
     tab.run_events = [tab.generate_event]
-    switch = _wire_model_switch(tab)
+    example_switch = _wire_model_switch(tab)
     if run_examples:  # demo mode: an example shows its result at once, at no cost
-        example_switch = tab.examples.load_input_event.then(**switch)
-        tab.switch_events.append(example_switch)
         example_run = example_switch.then(
             None, None, [c["stop"]], js=ENABLE_JS, api_visibility="private"
         ).then(**run)
         tab.run_events.append(example_run)
-    else:
-        tab.switch_events.append(tab.examples.load_input_event.then(**switch))
     _wire_stop(tab, handlers)
     seed_outputs = {n: c[n] for n in ("seed", "randomize_seed")}
     c["reuse_seed"].click(
@@ -249,26 +248,47 @@ def form_params(form: ModelForm) -> list[str]:
     return [*form.names, *IMAGE_INPUTS]
 
 
-def _wire_model_switch(tab: GenerateTab) -> dict[str, Any]:
-    """The form follows the model, whoever sets it (the user, an example, History)."""
+def _wire_model_switch(tab: GenerateTab) -> Any:
+    """The form follows the model, whoever sets it (the user, an example, History).
+
+    On the dropdown's change, which comes once per choice (its `input` comes twice for a
+    mouse choice, and the second carries values the reshaped widgets refuse: a toast). History
+    and "Load settings" set the model together with the form, so that change is a no-op.
+    Returns the example's switch, which the demo's example run follows.
+    """
     c, form = tab.c, tab.form
     outputs = {n: c[n] for n in ("current_model", "model_info")}
     outputs |= {"form_memory": form.memory} | form.outputs
     switch = {
-        "fn": by_name(with_form_signature(form.switch_model, form_params(form)), outputs),
-        "inputs_kwargs": {
-            "memory": form.memory,
-            "previous": c["current_model"],
-            "model": c["model"],
-            **form.inputs,
-        },
-        "outputs": list(outputs.values()),
+        "inputs_kwargs": {"memory": form.memory, "previous": c["current_model"], **form.inputs},
         "api_visibility": "private",
         "show_progress": "hidden",
         "concurrency_limit": None,  # instant: never queued behind other visitors' switches
     }
-    tab.switch_events = [c["model"].input(**switch)]
-    return switch
+    chosen = by_name(with_form_signature(form.switch_model, form_params(form)), outputs)
+    tab.switch_events = [
+        c["model"].change(
+            chosen,
+            inputs_kwargs={**switch.pop("inputs_kwargs"), "model": c["model"]},
+            outputs=list(outputs.values()),
+            trigger_mode="always_last",  # a choice made meanwhile follows with fresh values
+            **switch,
+        )
+    ]
+    with_dropdown = outputs | {"model": c["model"]}
+    example = tab.examples.load_input_event.then(
+        by_name(with_form_signature(form.switch_to, form_params(form)), with_dropdown),
+        inputs_kwargs={
+            "memory": form.memory,
+            "previous": c["current_model"],
+            "model": c["example_model"],
+            **form.inputs,
+        },
+        outputs=list(with_dropdown.values()),
+        **switch,
+    )
+    tab.switch_events.append(example)
+    return example
 
 
 def _wire_run_start(tab: GenerateTab, triggers: list) -> None:
