@@ -23,6 +23,7 @@ from tests.browser_support import (
 )
 from tests.support import free_port, wait_for
 from webui.form import form_fields
+from webui.texts import TABLE
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -119,7 +120,7 @@ SHAPES = [
 ]
 
 
-def test_each_shape_of_model_reshapes_the_form_with_advanced_open_and_keeps_what_was_set(page):
+def test_each_shape_of_model_reshapes_the_form_and_the_preview_keeping_what_was_set(page):
     page.get_by_role("button", name="Advanced").click()
     for model in SHAPES:
         spec = get_model(model)
@@ -143,6 +144,18 @@ def test_each_shape_of_model_reshapes_the_form_with_advanced_open_and_keeps_what
     expect()(page.locator("#field-guidance")).to_be_hidden()
     choose_model(page, "black-forest-labs/flux-dev")
     expect()(guidance).to_have_value("7.5")
+    # The request preview follows the form, with the command line and Python to copy.
+    page.get_by_label("Prompt", exact=True).fill("a copied boat")
+    page.get_by_text("Request preview").click()
+    cli = page.locator("#preview-cli")
+    expect()(cli).to_contain_text("python -m comet generate 'a copied boat'")
+    expect()(cli).to_contain_text("guidance=7.5")
+    expect()(page.locator("#preview-python")).to_contain_text("CometClient.from_env()")
+    assert page.locator("#preview-cli button").count() > 0  # Gradio's copy button
+    # An English browser gets the page in English: its title, and no Vietnamese anywhere.
+    assert page.title() == "FLUX through CometAPI"
+    shown = {line.strip() for line in page.locator("body").inner_text().splitlines()}
+    assert [vi for en, vi in TABLE.values() if vi != en and vi in shown] == []
 
 
 def test_a_run_shows_its_image_whole_and_the_seed_it_used(page):
@@ -237,15 +250,6 @@ def test_dropping_a_saved_image_restores_its_run_and_a_plain_image_says_why(page
     Image.new("RGB", (8, 8)).save(plain)
     page.locator("#settings-image input[type=file]").set_input_files(str(plain))
     expect()(page.locator("#settings-image-note")).to_contain_text("no settings")
-
-
-def test_the_request_preview_offers_the_command_line_and_python_to_copy(page):
-    page.get_by_label("Prompt", exact=True).fill("a copied boat")
-    page.get_by_text("Request preview").click()
-    cli = page.locator("#preview-cli")
-    expect()(cli).to_contain_text("python -m comet generate 'a copied boat'")
-    expect()(page.locator("#preview-python")).to_contain_text("CometClient.from_env()")
-    assert page.locator("#preview-cli button[aria-label*=opy], #preview-cli button").count() > 0
 
 
 def test_history_shows_a_run_fills_the_form_from_it_and_a_link_reopens_it(page, demo):

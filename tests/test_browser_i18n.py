@@ -257,21 +257,3 @@ def test_the_compare_tab_and_a_comparison_are_in_vietnamese(browser, url):
         assert _untranslated(after, gradio_english) == []
     finally:
         context.close()
-
-
-def test_an_english_browser_gets_the_page_in_english(browser, url):
-    expect = _expect()
-    context, page = _page(browser, url, "en-US")
-    try:
-        page.get_by_label("Prompt", exact=True).fill(EN_PROMPT)
-        page.get_by_role("button", name="Generate", exact=True).click()
-        expect(page.locator("#status")).to_contain_text("Succeeded in")
-        expect(page.get_by_role("tab", name="History", exact=True)).to_be_visible()
-        assert page.title() == "FLUX through CometAPI"
-        _open_everything(page)
-        found = _visible_texts_when_idle(page)
-        assert "Request preview" in found and "Randomize seed" in found
-        vietnamese = {vi for english, vi in TABLE.values() if vi != english}
-        assert [words for words in found if words in vietnamese] == []
-    finally:
-        context.close()

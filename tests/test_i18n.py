@@ -27,7 +27,9 @@ from comet.messages import ENGLISH, Message, message
 from comet.metadata import with_settings
 from comet.models import MODELS, get_model, validate_input
 from comet.prediction import Prediction
+from comet.settings import AppSettings
 from comet.simulator import Simulator
+from tests.page_support import Page
 from tests.support import FakeClock, drive
 from webui.budget import DailyBudget
 from webui.compare_tab import plan_comparison
@@ -342,6 +344,25 @@ def test_images_that_could_not_be_saved_are_said_in_vietnamese(simulator, client
 
 
 # -- handlers answer in the request's language --------------------------------------------------
+
+
+@pytest.fixture
+def app(tmp_path, simulator):
+    """The page's handlers on the fast simulator, as build_app makes them (no Blocks needed)."""
+    from webui.api import ApiHandlers
+
+    page = Page(
+        AppSettings(output_dir=tmp_path / "outputs", poll_interval=0.02),
+        demo_base_url=simulator.base_url,
+    )
+    yield SimpleNamespace(
+        generate_handlers=page.generate,
+        history_handlers=page.history,
+        key_handlers=page.keys,
+        compare_handlers=page.compare,
+        api_handlers=ApiHandlers(page.services, page.compare, page.history),
+    )
+    page.close()
 
 
 def test_generate_with_a_vietnamese_request_says_everything_in_vietnamese(app):
