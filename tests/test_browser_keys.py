@@ -148,25 +148,30 @@ def test_a_visitors_key_is_used_at_once_and_remembered_only_when_asked(sim, new_
 def test_a_remembered_key_opens_after_a_restart_only_with_the_same_secret(
     sim, new_context, tmp_path
 ):
-    page = new_context().new_page()
+    # A new page of the same context after each restart: the same browser storage, and no
+    # reload racing the old page's own reconnection.
+    context = new_context()
     port = free_port()
     with served(visitor_keys(sim, tmp_path), port) as url:
+        page = context.new_page()
         open_app(page, url)
         before = stored(page)
         use_key(page, VISITOR_KEY, remember=True)
         wait_stored_change(page, before)
+        page.close()
     with served(visitor_keys(sim, tmp_path), port):  # restarted, same secret
-        page.reload()
+        page = context.new_page()
         open_app(page, url)
         expect()(page.locator("#backend-banner")).to_contain_text("with your own key")
+        page.close()
     with served(visitor_keys(sim, tmp_path, secret="y" * 40), port):  # another secret
-        page.reload()
+        page = context.new_page()
         open_app(page, url)
         page.get_by_role("button", name="API key").click()
         expect()(page.locator("#key-note")).to_contain_text("can no longer be read")
         generate(page, "unreadable key")
         expect()(page.locator("#status")).to_contain_text("own CometAPI key")
-    assert_not_exposed(page, VISITOR_KEY)
+        assert_not_exposed(page, VISITOR_KEY)
 
 
 def test_on_a_shared_app_each_visitor_sees_only_their_history_and_it_survives_a_reload(
