@@ -97,6 +97,7 @@ def test_extra_json_that_cannot_be_read_says_why_naming_the_box(text, said):
 
 def test_brackets_inside_strings_do_not_count_as_nesting():
     assert parse_extra_json('{"lora": "[[[{{{\\"]]]"}') == {"lora": '[[[{{{"]]]'}
+    assert parse_extra_json('{"lora": "\\" [[[{{{"}') == {"lora": '" [[[{{{'}  # escaped "
 
 
 def test_extra_json_wins_over_the_form_and_is_coerced_like_it():
@@ -164,3 +165,13 @@ def test_a_model_outside_the_catalogue_gets_the_prompt_and_checked_extra_json():
         unknown, "x", {"guidance": 3}, randomize_seed=True, extra_json='{"steps": 3}'
     )
     assert values == {"prompt": "x", "steps": 3}
+
+
+def test_an_api_callers_seed_inside_inputs_is_sent_as_given():
+    from webui.api_inputs import api_input
+    from webui.inputs import SEED_MAX
+
+    spec = get_model("flux-schnell")
+    assert api_input(spec, "a boat", inputs={"seed": 7}, rng=random.Random(1))["seed"] == 7
+    chosen = api_input(spec, "a boat", rng=random.Random(1))["seed"]  # none given: one is drawn
+    assert chosen == random.Random(1).randint(0, SEED_MAX)

@@ -95,6 +95,31 @@ def test_forget_clears_the_session_and_the_browser(page):
     assert "with **your own key**" not in result["banner"]
 
 
+def test_a_vietnamese_visitor_reads_every_key_note_and_banner_in_vietnamese(page, tmp_path):
+    vi = visitor()
+    vi.headers = {"accept-language": "vi"}
+    own, nobody = page.services.banner(KEY, "vi"), page.services.banner(None, "vi")
+    assert own != nobody and page.services.banner(None) != nobody
+    refused = page.keys.set_key("sk-with a space", remember=False, request=vi)
+    assert refused["key_note"] == "Đó có vẻ không phải là API key."
+    assert page.keys.set_key("", remember=False, request=vi)["key_note"] == "Hãy nhập key trước."
+    kept = page.keys.set_key(KEY, remember=False, request=vi)
+    assert kept["key_note"].startswith("Key của bạn chỉ được đặt cho phiên trình duyệt này")
+    assert kept["banner"] == own
+    sealed = page.keys.set_key(KEY, remember=True, request=vi)["remembered_key"]
+    restored = page.keys.restore_key(sealed, None, vi)
+    assert restored["key_note"] == "Đang dùng key đã ghi nhớ trên trình duyệt này."
+    assert restored["banner"] == own
+    assert page.keys.restore_key("none", None, vi)["banner"] == nobody
+    with open_page(tmp_path / "other") as other:
+        unreadable = other.keys.restore_key(sealed, None, vi)
+        assert unreadable["key_note"].startswith("Không còn đọc được key đã ghi nhớ")
+        assert unreadable["banner"] == other.services.banner(None, "vi")
+    forgotten = page.keys.forget_key(vi)
+    assert forgotten["key_note"].startswith("Đã quên key")
+    assert forgotten["banner"] == nobody and forgotten["key_box"] == ""
+
+
 def test_a_seal_opens_only_with_its_secret_and_intact():
     sealed = seal_key(KEY, SECRET)
     assert KEY not in sealed and sealed.startswith("sealed:")

@@ -171,3 +171,34 @@ def test_the_budget_counts_every_visitors_owner_key_runs_but_not_their_own_keys(
         restarted.close()
     keys = [c.headers["Authorization"] for c in creates(simulator)]
     assert keys == [f"Bearer {OWNER_KEY}"] * 2 + ["Bearer sk-visitor-0123456789"]
+
+
+def test_each_visitor_has_an_hour_of_their_own_and_a_one_image_cap_lets_a_default_run_through(
+    simulator, tmp_path
+):
+    from webui import build_app
+
+    settings = AppSettings(
+        owner_key=OWNER_KEY,
+        base_url=simulator.base_url,
+        output_dir=tmp_path,
+        max_runs_per_hour=1,
+        max_images_per_run=1,
+        poll_interval=0.02,
+    )
+    app = build_app(settings)
+
+    def app_run(session, host):
+        visitor = request(session, host=host)
+        run = app.generate_handlers.generate(prompt="p", model="flux-schnell", request=visitor)
+        return list(drive(run))[-1]["status"]
+
+    try:
+        assert "Succeeded" in app_run("a", "10.0.0.1")  # one image: within a cap of one
+        assert "Succeeded" in app_run("b", "10.0.0.2")  # another visitor: their own hour
+        assert "Try again in" in app_run("a", "10.0.0.1")
+        # Runs on the owner's key are the app's own in History, never labelled demo runs.
+        assert [entry.source for entry in app.services.history.list()] == ["app", "app"]
+    finally:
+        app.close()
+    assert len(creates(simulator)) == 2

@@ -341,6 +341,14 @@ def test_a_poll_waits_for_its_answer_no_longer_than_the_time_left(client, clock)
     assert reads and all(0.5 <= read <= 3.0 for read in reads)  # not the client's 20 s
 
 
+@responses.activate
+def test_a_resumed_prediction_never_answered_times_out_saying_its_status_is_unknown(client, clock):
+    FakeAPI(clock, duration=30.0, model=PRO, faults=[(503, {"Retry-After": "1"})] * 10)
+    with pytest.raises(CometTimeout) as raised:
+        list(client.watch(PID, timeout=4.0))
+    assert str(raised.value).startswith(f"Prediction {PID} is still unknown after 4 s.")
+
+
 # -- what the durations memory keeps -------------------------------------------------------------
 
 
