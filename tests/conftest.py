@@ -145,9 +145,9 @@ def app(tmp_path, simulator):
     built.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium for the module (skips, or fails on CI, when it is missing)."""
+    """One headless Chromium per test process (skips, or fails on CI, when it is missing)."""
     from tests.browser_support import chromium, require_browser
 
     require_browser()

@@ -68,16 +68,18 @@ def test_no_event_of_the_page_carries_more_than_30_inputs_or_40_outputs(app):
     assert public == {"generate", "compare", "get_prediction", "list_models"}
 
 
-def test_importing_app_and_building_it_create_nothing_on_disk(tmp_path):
-    env = clean_env(tmp_path, COMET_OUTPUT_DIR=str(tmp_path / "work" / "outputs"))
-    (tmp_path / "work").mkdir()
-    code = (
-        "import app, os; from comet.settings import AppSettings; from webui import build_app; "
-        "build_app(AppSettings.from_env()); print(sorted(os.listdir('.')))"
-    )
-    done = run_python(["-c", code], cwd=tmp_path / "work", env=env)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+def test_importing_app_and_building_it_create_nothing_on_disk(tmp_path, monkeypatch):
+    import importlib
+
+    import app as app_module
+    from webui import build_app
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    importlib.reload(app_module)
+    build_app(AppSettings(output_dir=work / "outputs")).close()
+    assert sorted(os.listdir(work)) == []
 
 
 def test_launch_serves_no_folder_by_path_keeps_no_run_history_and_follows_comet_mcp(tmp_path):
