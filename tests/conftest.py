@@ -171,3 +171,22 @@ def new_context(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+# Modules that take longest after the browser ones (an app.py process, restarts, slow runs).
+LONG_MODULES = ("test_mcp.py", "test_faults.py", "test_app.py", "test_compare.py")
+
+
+def pytest_collection_modifyitems(items):
+    """The longest modules first, so that no xdist worker is left alone with one at the end.
+
+    pyproject's --no-loadscope-reorder keeps this order (xdist would start the modules with the
+    most tests first, and the few but long browser tests last).
+    """
+
+    def rank(item) -> int:
+        if item.get_closest_marker("browser"):
+            return 0
+        return 1 if item.path.name in LONG_MODULES else 2
+
+    items.sort(key=rank)
