@@ -145,9 +145,13 @@ def app(tmp_path, simulator):
     built.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium per test process (skips, or fails on CI, when it is missing)."""
+    """One headless Chromium for the module (skips, or fails on CI, when it is missing).
+
+    Not for the session: Playwright's sync API keeps an event loop running in this thread
+    while it is open, and the later modules' asyncio tests could not start their own.
+    """
     from tests.browser_support import chromium, require_browser
 
     require_browser()
