@@ -9,6 +9,7 @@ built from scratch: support.clean_env() with support.run_python().
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +25,11 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:
 
 from comet.settings import ENV_VARS  # noqa: E402
 from tests.support import ROOT, dotenv_guard, free_port  # noqa: E402
+
+# A suite started in the background (`cmd &`) has Ctrl+C ignored, and the subprocesses a test
+# starts would inherit that (a test sending one Ctrl+C would wait in vain): restore it here.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session", autouse=True)
