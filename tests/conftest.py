@@ -60,6 +60,24 @@ def simulator():
         yield sim
 
 
+@pytest.fixture(scope="module")
+def sim():
+    """A fast simulator shared by a module's handler tests (tests read what it received)."""
+    from comet.simulator import Simulator
+
+    with Simulator(time_scale=0.0, image_size=64) as simulator:
+        yield simulator
+
+
+@pytest.fixture(scope="module")
+def page(sim, tmp_path_factory):
+    """The page's handlers on `sim`, shared by a module (tests/page_support.py)."""
+    from tests.page_support import open_page
+
+    with open_page(tmp_path_factory.mktemp("page"), sim) as opened:
+        yield opened
+
+
 @pytest.fixture
 def client_for():
     """Build a CometClient for a simulator, with fast polling, closed after the test."""

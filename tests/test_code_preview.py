@@ -17,7 +17,6 @@ import pytest
 from PIL import Image
 
 from comet.outputs import shorten_data_uris
-from comet.simulator import Simulator
 from tests.page_support import KONTEXT, open_page, sent
 from tests.support import clean_env, run_python
 from webui.code_preview import cli_command, python_snippet
@@ -69,18 +68,6 @@ CASES = {
         "extra_input": '{"strength": 0.5, "flag": true, "steps": 3}',
     },
 }
-
-
-@pytest.fixture(scope="module")
-def sim():
-    with Simulator(time_scale=0.0, image_size=64) as simulator:
-        yield simulator
-
-
-@pytest.fixture(scope="module")
-def page(sim, tmp_path_factory):
-    with open_page(tmp_path_factory.mktemp("preview"), sim) as opened:
-        yield opened
 
 
 def with_uploads(form: dict, folder: Path) -> dict:

@@ -34,18 +34,6 @@ PROMPT = "a lighthouse on a cliff at dusk"
 IMAGE_URL = "https://example.com/a.png"  # never fetched: the simulator draws a placeholder
 
 
-@pytest.fixture(scope="module")
-def sim():
-    with Simulator(time_scale=0.0, image_size=64) as simulator:
-        yield simulator
-
-
-@pytest.fixture(scope="module")
-def page(sim, tmp_path_factory):
-    with open_page(tmp_path_factory.mktemp("generate"), sim) as opened:
-        yield opened
-
-
 @pytest.fixture
 def held(tmp_path):
     """A page (one run at a time per visitor) whose predictions end when the clock moves."""

@@ -26,18 +26,6 @@ from webui.history_tab import local_time
 ZONE = "Asia/Ho_Chi_Minh"
 
 
-@pytest.fixture(scope="module")
-def sim():
-    with Simulator(time_scale=0.0, image_size=64) as simulator:
-        yield simulator
-
-
-@pytest.fixture(scope="module")
-def page(sim, tmp_path_factory):
-    with open_page(tmp_path_factory.mktemp("history"), sim) as opened:
-        yield opened
-
-
 def made_elsewhere(sim, prompt: str = "made with the CLI") -> str:
     """A prediction created straight on the API (as the CLI does): the app has not seen it."""
     with CometClient(api_key="sk-elsewhere-123456", base_url=sim.base_url) as client:
