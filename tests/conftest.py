@@ -202,7 +202,13 @@ def new_context(browser):
 
 
 # Modules that take longest after the browser ones (an app.py process, restarts, slow runs).
-LONG_MODULES = ("test_mcp.py", "test_faults.py", "test_app.py", "test_compare.py")
+LONG_MODULES = (
+    "test_mcp.py",
+    "test_faults.py",
+    "test_app.py",
+    "test_simulator.py",
+    "test_compare.py",
+)
 
 
 def pytest_collection_modifyitems(items):

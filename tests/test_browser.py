@@ -8,6 +8,7 @@ its own page. No Gradio toast and no "Error" badge may appear anywhere.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from PIL import Image
@@ -28,7 +29,8 @@ from webui.texts import TABLE
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 PHONE = {"width": 390, "height": 844}
-SLOW = "black-forest-labs/flux-1.1-pro-ultra"  # the model whose runs take long here (Stop)
+SLOW = "black-forest-labs/flux-1.1-pro-ultra"  # models whose runs take long here (Stop)
+SLOW_TOO = "black-forest-labs/flux-kontext-max"
 # The first result's sizes once it has loaded (not the "Generating…" placeholder).
 RESULT_JS = """() => {
     const done = [...document.querySelectorAll("#gallery img")]
@@ -41,12 +43,19 @@ RESULT_JS = """() => {
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """The URL of a demo app whose runs take 0.3 s (SLOW: 6 s), and the app."""
+    """The URL of a demo app whose runs take 0.3 s (SLOW and SLOW_TOO: 6 s), and the app.
+
+    No limit of runs at once: a stopped run's follower holds its slot until the run ends.
+    """
     from webui import build_app
 
-    durations = {name: (0.3, 0.3) for name in MODELS} | {SLOW: (6.0, 6.0)}
+    durations = {name: (0.3, 0.3) for name in MODELS} | {SLOW: (6.0, 6.0), SLOW_TOO: (6.0, 6.0)}
     with Simulator(time_scale=1.0, image_size=192, durations=durations) as sim:
-        settings = AppSettings(output_dir=tmp_path_factory.mktemp("demo"), poll_interval=0.05)
+        settings = AppSettings(
+            output_dir=tmp_path_factory.mktemp("demo"),
+            poll_interval=0.05,
+            max_concurrent_per_visitor=0,
+        )
         app = build_app(settings, demo_base_url=sim.base_url)
         port = free_port()
         app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port)
@@ -57,14 +66,14 @@ def demo(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def context(browser):
-    """One browser context for the module's pages: Gradio's scripts are fetched once."""
-    from tests.browser_support import VIEWPORT
+def context(tmp_path_factory):
+    """One browser context for the module's pages, cached on disk: Gradio's scripts are fetched
+    and compiled once."""
+    from tests.browser_support import chromium_profile, require_browser
 
-    shared = browser.new_context(viewport=VIEWPORT)
-    shared.set_default_timeout(TIMEOUT_MS)
-    yield shared
-    shared.close()
+    require_browser()
+    with chromium_profile(tmp_path_factory.mktemp("chromium-profile")) as shared:
+        yield shared
 
 
 @pytest.fixture
@@ -184,8 +193,9 @@ def test_an_upload_in_the_image_input_is_sent_with_the_run(page, tmp_path, demo)
     assert entry.input["input_image"].startswith("data:image/png;base64,")
 
 
-def test_on_a_phone_the_page_fits_and_the_status_comes_into_view(demo, new_context):
-    phone = new_context(viewport=PHONE).new_page()
+def test_on_a_phone_the_page_fits_and_the_status_comes_into_view(demo, context):
+    phone = context.new_page()
+    phone.set_viewport_size(PHONE)
     open_app(phone, demo[0])
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     generate(phone)
@@ -195,20 +205,23 @@ def test_on_a_phone_the_page_fits_and_the_status_comes_into_view(demo, new_conte
     )
     expect()(phone.locator("#status")).to_contain_text("Succeeded")
     assert_no_error_anywhere(phone)
+    phone.close()
 
 
-def test_the_click_itself_says_submitting_and_enables_stop(page):
+def test_the_click_says_submitting_at_once_and_stop_says_which_prediction_goes_on(page, demo):
+    choose_model(page, SLOW)
     # The page's own JavaScript answers the click before any server round trip.
-    page.route("**/gradio_api/queue/join*", lambda route: None)  # held: the server never hears
-    generate(page)
+    held = []
+    page.route("**/gradio_api/queue/join*", lambda route: held.append(route))  # not sent yet
+    generate(page, "a long one")
     expect()(page.locator("#status")).to_contain_text("Submitting…")
     expect()(page.locator("#stop-button")).to_be_enabled()
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not held:  # Playwright hands the request to the route handler while it waits
+        assert time.monotonic() < deadline, "the run's request never reached the route"
+        page.wait_for_timeout(20)
+    held[0].continue_()
     page.unroute("**/gradio_api/queue/join*")
-
-
-def test_stop_says_which_prediction_goes_on_and_history_still_gets_its_images(page, demo):
-    choose_model(page, SLOW)
-    generate(page, "a long one")
     expect()(page.locator("#status")).to_contain_text("prediction")
     page.get_by_role("button", name="Stop").click()
     expect()(page.locator("#status")).to_contain_text("Stopped waiting")
@@ -216,6 +229,30 @@ def test_stop_says_which_prediction_goes_on_and_history_still_gets_its_images(pa
     history = demo[1].services.history
     wait_for(lambda: history.get(prediction_id).files, "the stopped run's images in History")
     expect()(page.locator("#stop-button")).to_be_disabled()
+
+
+def test_stop_in_compare_stops_every_column_and_history_still_gets_the_images(page, demo):
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_label("Prompt for every model").fill("stopped in the page")
+    for model in (SLOW, SLOW_TOO):
+        page.get_by_label(get_model(model).display_name, exact=True).check()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    for i in range(2):
+        expect()(page.locator(f"#compare-note-{i}")).to_contain_text("prediction")
+    page.locator("#compare-stop").click()
+    expect()(page.locator("#compare-status")).to_contain_text("Stopped.")
+    for i in range(2):
+        expect()(page.locator(f"#compare-note-{i}")).to_contain_text("Stopped waiting")
+    expect()(page.locator("#compare-stop")).to_be_disabled()
+    history = demo[1].services.history
+
+    def stopped_runs_saved():
+        found = [e for e in history.list() if e.prompt == "stopped in the page"]
+        return len(found) == 2 and all(e.files for e in found) and found
+
+    entries = wait_for(stopped_runs_saved, "both stopped runs saved by their background followers")
+    assert sorted(e.model for e in entries) == sorted([SLOW, SLOW_TOO])
+    assert all(e.status == "succeeded" for e in entries)
 
 
 def test_a_bad_value_gets_a_message_naming_the_field_and_the_next_run_works(page):
@@ -241,11 +278,13 @@ def test_dropping_a_saved_image_restores_its_run_and_a_plain_image_says_why(page
     generate(page, "a lighthouse at dusk")
     expect()(page.locator("#status")).to_contain_text("Succeeded")
     saved = demo[1].services.history.list(limit=1)[0].files[0]
-    page.reload()
+    choose_model(page, "black-forest-labs/flux-schnell")  # the image brings its own back
+    page.get_by_label("Prompt", exact=True).fill("")
     page.get_by_text("Load settings from an image").click()
     page.locator("#settings-image input[type=file]").set_input_files(saved)
     expect()(page.locator("#settings-image-note")).to_contain_text("FLUX.1 [dev]")
     expect()(page.get_by_label("Prompt", exact=True)).to_have_value("a lighthouse at dusk")
+    expect()(page.locator("#model-info")).to_contain_text("FLUX.1 [dev]")
     plain = tmp_path / "plain.png"
     Image.new("RGB", (8, 8)).save(plain)
     page.locator("#settings-image input[type=file]").set_input_files(str(plain))
@@ -256,7 +295,6 @@ def test_history_shows_a_run_fills_the_form_from_it_and_a_link_reopens_it(page, 
     choose_model(page, "black-forest-labs/flux-1.1-pro")
     generate(page, "a tiny city")
     expect()(page.locator("#status")).to_contain_text("Succeeded")
-    page.reload()
     page.get_by_role("tab", name="History").click()
     page.locator("#history-gallery img").first.click()
     expect()(page.locator("#history-detail")).to_contain_text("flux-1.1-pro")

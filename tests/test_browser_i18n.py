@@ -186,7 +186,7 @@ def _untranslated(found: list[str], gradio_english: set[str]) -> list[str]:
 # -- the tests --------------------------------------------------------------------------------
 
 
-def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, url):
+def test_a_vietnamese_browser_gets_every_tab_and_a_comparison_in_vietnamese(browser, url):
     expect = _expect()
     context, page = _page(browser, url, "vi-VN")
     try:
@@ -219,17 +219,10 @@ def test_a_vietnamese_browser_gets_the_whole_page_in_vietnamese(browser, url):
         history_texts = _visible_texts_when_idle(page)
         assert text("hist.use_settings", "vi") in history_texts
         assert _untranslated(history_texts, gradio_english) == []
-    finally:
-        context.close()
 
-
-def test_the_compare_tab_and_a_comparison_are_in_vietnamese(browser, url):
-    expect = _expect()
-    context, page = _page(browser, url, "vi-VN")
-    try:
+        # The Compare tab, refused with one model, then a comparison of two.
         page.get_by_role("tab", name=text("tab.compare", "vi"), exact=True).click()
         expect(page.locator("#compare-status")).to_contain_text("rồi bấm So sánh")
-        gradio_english = set(page.evaluate(GRADIO_ENGLISH_JS))
         before = _visible_texts_when_idle(page)
         assert text("cmp.models_help", "vi") in before  # the walk sees the whole tab
         assert _untranslated(before, gradio_english) == []

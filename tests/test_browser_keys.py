@@ -110,9 +110,15 @@ def keys_sent(sim) -> dict[str, str]:
     return {c.json["input"]["prompt"]: c.headers["Authorization"] for c in creates(sim)}
 
 
-def test_a_visitors_key_is_used_at_once_and_remembered_only_when_asked(sim, new_context, tmp_path):
-    page = new_context().new_page()
-    with served(visitor_keys(sim, tmp_path)) as url:
+def test_a_visitors_key_is_used_at_once_remembered_only_when_asked_and_only_this_secret_opens_it(
+    sim, new_context, tmp_path
+):
+    # After each restart a new page of the same context: the same browser storage, and no
+    # reload racing the old page's own reconnection.
+    context = new_context()
+    port = free_port()
+    with served(visitor_keys(sim, tmp_path), port) as url:
+        page = context.new_page()
         open_app(page, url)
         # Typed and Generate pressed straight away, without "Use this key": used.
         page.get_by_role("button", name="API key").click()
@@ -126,12 +132,22 @@ def test_a_visitors_key_is_used_at_once_and_remembered_only_when_asked(sim, new_
         use_key(page, VISITOR_KEY, remember=True)
         wait_stored_change(page, before)
         assert_not_exposed(page, VISITOR_KEY)
-        page.reload()
+        page.close()
+    with served(visitor_keys(sim, tmp_path), port):  # restarted, same secret
+        page = context.new_page()
         open_app(page, url)
         expect()(page.locator("#backend-banner")).to_contain_text("with your own key")
         generate(page, "remembered key")
         expect()(page.locator("#status")).to_contain_text("Succeeded")
+        page.close()
+    with served(visitor_keys(sim, tmp_path, secret="y" * 40), port):  # another secret
+        page = context.new_page()
+        open_app(page, url)
         page.get_by_role("button", name="API key").click()
+        expect()(page.locator("#key-note")).to_contain_text("can no longer be read")
+        generate(page, "unreadable key")
+        expect()(page.locator("#status")).to_contain_text("own CometAPI key")
+        assert_not_exposed(page, VISITOR_KEY)
         remembered = stored(page)
         page.get_by_role("button", name="Forget").click()
         expect()(page.locator("#key-note")).to_contain_text("forgotten")
@@ -142,53 +158,26 @@ def test_a_visitors_key_is_used_at_once_and_remembered_only_when_asked(sim, new_
     }
 
 
-def test_a_remembered_key_opens_after_a_restart_only_with_the_same_secret(
-    sim, new_context, tmp_path
-):
-    # A new page of the same context after each restart: the same browser storage, and no
-    # reload racing the old page's own reconnection.
-    context = new_context()
-    port = free_port()
-    with served(visitor_keys(sim, tmp_path), port) as url:
-        page = context.new_page()
-        open_app(page, url)
-        before = stored(page)
-        use_key(page, VISITOR_KEY, remember=True)
-        wait_stored_change(page, before)
-        page.close()
-    with served(visitor_keys(sim, tmp_path), port):  # restarted, same secret
-        page = context.new_page()
-        open_app(page, url)
-        expect()(page.locator("#backend-banner")).to_contain_text("with your own key")
-        page.close()
-    with served(visitor_keys(sim, tmp_path, secret="y" * 40), port):  # another secret
-        page = context.new_page()
-        open_app(page, url)
-        page.get_by_role("button", name="API key").click()
-        expect()(page.locator("#key-note")).to_contain_text("can no longer be read")
-        generate(page, "unreadable key")
-        expect()(page.locator("#status")).to_contain_text("own CometAPI key")
-        assert_not_exposed(page, VISITOR_KEY)
-
-
 def test_on_a_shared_app_each_visitor_sees_only_their_history_and_it_survives_a_reload(
     sim, new_context, tmp_path
 ):
-    prompts = {"sk-VISITOR-A-1111": "A red bicycle", "sk-VISITOR-B-2222": "A blue teapot"}
     with served(visitor_keys(sim, tmp_path, shared=True)) as url:
         pages = {}
-        for key, prompt in prompts.items():
-            page = pages[key] = new_context().new_page()
+        for key, prompt in (
+            ("sk-VISITOR-A-1111", "A red bicycle"),
+            ("sk-VISITOR-B-2222", "A blue teapot"),
+        ):
+            page = pages[prompt] = new_context().new_page()
             open_app(page, url)
             use_key(page, key)
             generate(page, prompt)
             expect()(page.locator("#status")).to_contain_text("Succeeded")
-        for key, page in pages.items():
-            page.reload()
-            open_app(page, url)
+        pages["A red bicycle"].reload()  # the first visitor's History survives a reload
+        open_app(pages["A red bicycle"], url)
+        for prompt, page in pages.items():
             page.get_by_role("tab", name="History").click()
-            expect()(page.locator("#history-gallery")).to_contain_text(prompts[key])
+            expect()(page.locator("#history-gallery")).to_contain_text(prompt)
             expect()(page.get_by_text("1 prediction(s)")).to_be_visible()
-            others = [p for k, p in prompts.items() if k != key]
+            others = [p for p in pages if p != prompt]
             html = page.evaluate("document.documentElement.outerHTML")
             assert not any(other in html for other in others)

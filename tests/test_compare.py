@@ -1,8 +1,8 @@
 """The Compare tab (webui/compare_tab.py): one prompt sent to 2-4 models at once, side by side.
 
 The handlers are called directly on a fast simulator, or on one with a fake clock where runs must
-stay in flight; the page's Stop is driven in a real browser at the end. /compare of the public
-API is in test_api.py.
+stay in flight. The page's Stop is driven in a real browser in test_browser.py; /compare of the
+public API is in test_api.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from comet.settings import AppSettings
 from comet.simulator import Simulator
 from tests.page_support import DEV, KONTEXT, PRO, SCHNELL, open_page, sent, visitor
 from tests.support import FakeClock, creates, wait_for
@@ -207,71 +206,3 @@ def test_stop_after_the_comparison_finished_leaves_the_results_alone(page):
     final = run_compare(page, [SCHNELL, DEV])[-1]
     assert set(page.compare.stop(final["compare_state"])) == {"stop"}
     assert set(page.compare.stop(None)) == {"stop"}  # nothing compared yet
-
-
-# -- the page ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def browser_page(launch_app):
-    """A fresh page in Debian's Chromium (skips, or fails on CI, without it)."""
-    from playwright.sync_api import expect
-
-    from tests.browser_support import TIMEOUT_MS, VIEWPORT, chromium, require_browser
-
-    require_browser()
-    expect.set_options(timeout=TIMEOUT_MS)
-    with chromium() as browser:
-        context = browser.new_context(viewport=VIEWPORT)
-        context.set_default_timeout(TIMEOUT_MS)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-
-
-def start_comparison(page, url: str, prompt: str, models: list[str]) -> None:
-    """Open the Compare tab, type the prompt, tick the models (by name) and press Compare."""
-    from tests.browser_support import open_app
-
-    open_app(page, url)
-    page.get_by_role("tab", name="Compare").click()
-    page.get_by_label("Prompt for every model").fill(prompt)
-    for name in models:
-        page.get_by_label(name, exact=True).check()
-    page.get_by_role("button", name="Compare", exact=True).click()
-
-
-@pytest.mark.browser
-@pytest.mark.timeout(120)
-def test_stop_in_the_page_stops_every_column_and_history_still_gets_the_images(
-    launch_app, browser_page, tmp_path
-):
-    from playwright.sync_api import expect
-
-    clock = FakeClock()  # the runs stay in flight until the test moves this clock on
-    with Simulator(time_scale=1.0, image_size=64, clock=clock) as sim:
-        settings = AppSettings(
-            output_dir=tmp_path / "outputs", poll_interval=0.02, max_concurrent_per_visitor=0
-        )
-        app, url = launch_app(settings, demo_base_url=sim.base_url)
-        start_comparison(
-            browser_page, url, "stopped in the page", ["FLUX.1 [schnell]", "FLUX.1 [dev]"]
-        )
-        for i in range(2):
-            expect(browser_page.locator(f"#compare-note-{i}")).to_contain_text("prediction")
-        # Enabled by its own quick event; on a starved machine that answer can come late.
-        expect(browser_page.locator("#compare-stop")).to_be_enabled(timeout=90_000)
-        browser_page.locator("#compare-stop").click()
-        expect(browser_page.locator("#compare-status")).to_contain_text("Stopped.")
-        for i in range(2):
-            expect(browser_page.locator(f"#compare-note-{i}")).to_contain_text("Stopped waiting")
-        expect(browser_page.locator("#compare-stop")).to_be_disabled()
-        clock.advance(60)  # the predictions finish on the server
-        history = app.services.history
-        entries = wait_for(
-            lambda: (found := history.list()) and all(e.files for e in found) and found,
-            "both stopped runs to be saved by their background followers",
-        )
-        assert sorted(e.model for e in entries) == sorted([SCHNELL, DEV])
-        assert all(e.status == "succeeded" for e in entries)

@@ -16,14 +16,14 @@ from webui.gradio_hooks import (
     HookReport,
     inner_css,
     launch_blocks,
-    tested_gradio,
     vietnamese_head,
 )
+from webui.gradio_hooks import tested_gradio as is_tested_gradio  # not a test: no test_ prefix
 from webui.texts.gradio_builtin import STRINGS as GRADIO_WORDS
 
 
 def test_the_installed_gradio_is_the_tested_one_and_every_hook_is_found(caplog):
-    assert tested_gradio(gr.__version__), f"requirements.txt pins 6.31.x, found {gr.__version__}"
+    assert is_tested_gradio(gr.__version__), f"requirements.txt pins 6.31.x, found {gr.__version__}"
     report = HookReport()
     assert "changeLocale" in vietnamese_head(report)
     assert "thumbnail-item" in inner_css(report)
