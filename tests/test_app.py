@@ -11,6 +11,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import gradio as gr
 import pytest
 import requests
 from gradio_client import Client
@@ -66,6 +67,21 @@ def test_no_event_of_the_page_carries_more_than_30_inputs_or_40_outputs(app):
     assert max(len(e.outputs) for e in events) <= 40
     public = {e.api_name for e in events if e.api_visibility == "public"}
     assert public == {"generate", "compare", "get_prediction", "list_models"}
+
+
+def test_what_follows_each_stop_updates_every_shown_part_of_the_runs_it_cancels(app):
+    # Gradio's cancel can race the cancelled run's own ending, which marks that run's outputs
+    # with an "Error" badge (seen on Compare's columns); the event after Stop, updating each of
+    # them, clears it.
+    events = app.blocks.fns
+    stops = [e for e in events.values() if e.cancels]
+    assert len(stops) == 2  # Generate's and Compare's
+    for stop in stops:
+        pressed = [i for i, e in events.items() if e.targets == stop.targets]  # the Stop button's
+        [after] = [e for e in events.values() if e.trigger_after in pressed]
+        shown = {o for run in stop.cancels for o in events[run].outputs}
+        shown = {o for o in shown if not isinstance(o, gr.State)}
+        assert shown - set(after.outputs) == set()
 
 
 def test_importing_app_and_building_it_create_nothing_on_disk(tmp_path, monkeypatch):

@@ -211,8 +211,15 @@ def test_on_a_phone_the_page_fits_and_the_status_comes_into_view(demo, context):
 def test_the_click_says_submitting_at_once_and_stop_says_which_prediction_goes_on(page, demo):
     choose_model(page, SLOW)
     # The page's own JavaScript answers the click before any server round trip.
-    held = []
-    page.route("**/gradio_api/queue/join*", lambda route: held.append(route))  # not sent yet
+    held, holding = [], [True]
+
+    def hold(route) -> None:  # every join while holding (other events of the page join too)
+        if holding:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/gradio_api/queue/join*", hold)
     generate(page, "a long one")
     expect()(page.locator("#status")).to_contain_text("Submitting…")
     expect()(page.locator("#stop-button")).to_be_enabled()
@@ -220,7 +227,9 @@ def test_the_click_says_submitting_at_once_and_stop_says_which_prediction_goes_o
     while not held:  # Playwright hands the request to the route handler while it waits
         assert time.monotonic() < deadline, "the run's request never reached the route"
         page.wait_for_timeout(20)
-    held[0].continue_()
+    holding.clear()
+    for route in held:
+        route.continue_()
     page.unroute("**/gradio_api/queue/join*")
     expect()(page.locator("#status")).to_contain_text("prediction")
     page.get_by_role("button", name="Stop").click()

@@ -397,7 +397,9 @@ def wire_compare_tab(
     )
     tab.compare_event.then(None, None, [c["stop"]], js=DISABLE_JS, api_visibility="private")
     stop_outputs = {"stop": c["stop"], "compare_status": c["compare_status"]}
-    stop_outputs |= {n: c[n] for i in range(SLOTS) for n in (f"note{i}", f"images{i}")}
+    # Every shown output of the run, the columns too: Gradio's cancel can race the run's own
+    # ending and mark them with an "Error" badge, which an event updating them clears.
+    stop_outputs |= {n: c[n] for i in range(SLOTS) for n in (f"slot{i}", f"note{i}", f"images{i}")}
     # Cancel first, then say so: a yield in flight cannot overwrite the Stop message.
     c["stop"].click(None, None, None, cancels=[tab.compare_event]).then(
         by_name(handlers.stop, stop_outputs),
