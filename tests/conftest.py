@@ -186,13 +186,12 @@ def browser():
 @pytest.fixture
 def new_context(browser):
     """Make fresh browser contexts (own storage, like separate visitors); closed after."""
-    from tests.browser_support import TIMEOUT_MS, VIEWPORT
+    from tests.browser_support import VIEWPORT, quiet_context
 
     contexts = []
 
     def make(**options):
-        context = browser.new_context(**{"viewport": VIEWPORT, **options})
-        context.set_default_timeout(TIMEOUT_MS)
+        context = quiet_context(browser.new_context(**{"viewport": VIEWPORT, **options}))
         contexts.append(context)
         return context
 

@@ -20,6 +20,7 @@ from tests.browser_support import (
     GALLERY_LOADED_JS,
     TIMEOUT_MS,
     VIEWPORT,
+    quiet_context,
 )
 from tests.support import free_port
 from webui.generate_tab import EXAMPLES
@@ -100,8 +101,7 @@ def _expect():
 
 
 def _page(browser, url: str, locale: str):
-    context = browser.new_context(viewport=VIEWPORT, locale=locale)
-    context.set_default_timeout(TIMEOUT_MS)
+    context = quiet_context(browser.new_context(viewport=VIEWPORT, locale=locale))
     page = context.new_page()
     page.goto(url)
     return context, page
