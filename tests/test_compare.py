@@ -162,7 +162,10 @@ def test_each_model_spends_one_of_the_owners_hourly_runs(tmp_path, sim):
 # -- Stop ----------------------------------------------------------------------------------------
 
 
-def test_stop_hands_every_created_prediction_to_a_follower_that_saves_its_images(tmp_path):
+@pytest.mark.parametrize("ended_by", ["stop", "closed"])
+def test_stop_hands_every_created_prediction_to_a_follower_that_saves_its_images(
+    tmp_path, ended_by
+):
     clock = FakeClock()  # held: both creates while the clock stands still show the runs overlap
     with (
         Simulator(time_scale=1.0, image_size=64, clock=clock) as held,
@@ -177,9 +180,15 @@ def test_stop_hands_every_created_prediction_to_a_follower_that_saves_its_images
 
         wait_for(both_created, "both predictions to be created, in parallel")
         started = time.monotonic()
-        run.close()  # what Stop does: nobody waits in the page any more
-        assert time.monotonic() - started < 1.0  # nothing waits in close()
-        stopped = page.compare.stop(state)
+        if ended_by == "stop":  # the page's Stop: the comparison ends itself and says so
+            stopped = page.compare.stop(state, request=visitor())
+            last = list(run)[-1]
+            assert last["compare_status"] == stopped["compare_status"]
+            assert last["compare_state"]["done"] is True
+        else:  # an API caller gone, or the app closing the event: nobody waits any more
+            run.close()
+            stopped = page.compare.stop(state)
+        assert time.monotonic() - started < 2.0  # nothing waits for the runs to finish
         assert stopped["compare_status"].startswith("**Stopped.**")
         assert stopped["stop"]["interactive"] is False
         for i, r in enumerate(state["runs"]):
@@ -193,6 +202,7 @@ def test_stop_hands_every_created_prediction_to_a_follower_that_saves_its_images
                 f"the stopped run {r['id']} to be saved in the background",
             )
             assert entry.status == "succeeded" and Path(entry.files[0]).is_file()
+        assert len(creates(held)) == 2  # nothing sent twice
 
 
 def test_stop_says_nothing_was_sent_for_a_model_not_yet_created_and_leaves_a_finished_one(page):

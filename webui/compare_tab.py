@@ -21,6 +21,7 @@ from comet.jobs import JobUpdate
 from comet.models import MODELS, ModelSpec, get_model
 
 from .client_side import DISABLE_JS, ENABLE_JS
+from .compare_stop import SessionStops
 from .i18n import filled, language, msg, text, ui
 from .inputs import MAX_PROMPT_CHARS, SEED_MAX, build_input
 from .parallel_runs import follow_together
@@ -206,6 +207,7 @@ class CompareHandlers:
     def __init__(self, services: Services, clock: Callable[[], float] = time.monotonic) -> None:
         self.services = services
         self.clock = clock
+        self.stops = SessionStops(clock)  # Stop finds the session's comparison, even queued
 
     def compare(
         self,
@@ -223,11 +225,31 @@ class CompareHandlers:
         except InvalidInputError as exc:
             yield {"compare_status": friendly_error(exc, lang)}
             return
+        session = getattr(request, "session_hash", None)
+        stop = self.stops.begin(session)
         state = {"runs": [{"model": s.id, "id": None, "done": False} for s in plan.specs]}
-        state["done"] = False
+        state |= {"done": False, "stop": stop}
+        try:
+            yield from self._follow(plan, state, visitor_key, typed_key, request, lang)
+        finally:
+            self.stops.end(session, stop)
+
+    def _follow(
+        self,
+        plan: Comparison,
+        state: dict[str, Any],
+        visitor_key: str | None,
+        typed_key: str | None,
+        request: gr.Request | None,
+        lang: str,
+    ) -> Iterator[dict[str, Any]]:
         started = self.clock()
         opening = self._opening(plan, state, lang)
         yield opening
+        if state["stop"].pressed:  # pressed while this comparison waited: nothing is sent
+            state["done"] = True
+            yield {**self._stopped(state, lang), "compare_state": state}
+            return
         # What every column shows now: the last yield repeats it all, as an API caller gets
         # only the last yield.
         columns = {n: v for n, v in opening.items() if n.startswith(("images", "note"))}
@@ -236,22 +258,33 @@ class CompareHandlers:
             for spec, values in zip(plan.specs, plan.inputs, strict=True)
         ]
         outcomes: dict[int, bool] = {}  # index -> succeeded
-        for batch in follow_together(runs):
-            update: dict[str, Any] = {}
-            for index, view in batch:
-                update |= self._slot_update(index, view, state, self.clock() - started, lang)
-                if view.done:
-                    outcomes[index] = not view.failed
-            columns |= update
-            state["done"] = len(outcomes) == len(runs)
-            update["compare_state"] = state
-            update["compare_status"] = _overall(plan, outcomes, self.clock() - started, lang)
-            yield update
-        yield {
-            **columns,
-            "compare_state": state,
-            "compare_status": _overall(plan, outcomes, self.clock() - started, lang),
-        }
+        together = follow_together(runs)
+        try:
+            for batch in together:
+                update: dict[str, Any] = {}
+                for index, view in batch:
+                    update |= self._slot_update(index, view, state, self.clock() - started, lang)
+                    if view.done:
+                        outcomes[index] = not view.failed
+                columns |= update
+                state["done"] = len(outcomes) == len(runs)
+                update["compare_state"] = state
+                update["compare_status"] = _overall(plan, outcomes, self.clock() - started, lang)
+                if state["stop"].pressed and not state["done"]:
+                    break
+                yield update
+            else:
+                yield {
+                    **columns,
+                    "compare_state": state,
+                    "compare_status": _overall(plan, outcomes, self.clock() - started, lang),
+                }
+                return
+        finally:
+            together.close()  # Stop: each run hands its prediction to a background follower
+        stopped = self._stopped(state, lang)
+        state["done"] = True
+        yield {**columns, **stopped, "compare_state": state}
 
     def _run(
         self,
@@ -319,14 +352,21 @@ class CompareHandlers:
             update[f"images{index}"] = None  # the placeholder goes; nothing was made
         return update
 
-    @staticmethod
-    def stop(state: dict[str, Any] | None, request: gr.Request = None) -> dict[str, Any]:
-        """What Stop says in each column whose run had not finished."""
+    def stop(self, state: dict[str, Any] | None, request: gr.Request = None) -> dict[str, Any]:
+        """Stop this session's comparison; say at once what each unfinished column becomes."""
         state = state or {}
-        lang = language(request)
+        self.stops.press(getattr(request, "session_hash", None))
+        if "stop" in state:
+            state["stop"].press()
         update: dict[str, Any] = {"stop": gr.update(interactive=False)}
         if state.get("done", True):
-            return update  # too late: the results stand
+            return update  # too late, or not begun here yet: the comparison says so itself
+        return update | self._stopped(state, language(request))
+
+    @staticmethod
+    def _stopped(state: dict[str, Any], lang: str) -> dict[str, Any]:
+        """What Stop says in each column whose run had not finished, and overall."""
+        update: dict[str, Any] = {}
         for i, run in enumerate(state.get("runs", [])):
             if run.get("done"):
                 continue
@@ -397,13 +437,12 @@ def wire_compare_tab(
     )
     tab.compare_event.then(None, None, [c["stop"]], js=DISABLE_JS, api_visibility="private")
     stop_outputs = {"stop": c["stop"], "compare_status": c["compare_status"]}
-    # Every shown output of the run, the columns too: Gradio's cancel can race the run's own
-    # ending and mark them with an "Error" badge, which an event updating them clears.
-    stop_outputs |= {n: c[n] for i in range(SLOTS) for n in (f"slot{i}", f"note{i}", f"images{i}")}
-    # Cancel first, then say so: a yield in flight cannot overwrite the Stop message.
-    c["stop"].click(None, None, None, cancels=[tab.compare_event]).then(
+    stop_outputs |= {n: c[n] for i in range(SLOTS) for n in (f"note{i}", f"images{i}")}
+    # No cancels= (see StopRequest): the comparison ends itself; never queued behind runs.
+    c["stop"].click(
         by_name(handlers.stop, stop_outputs),
         [c["compare_state"]],
         list(stop_outputs.values()),
         api_visibility="private",
+        concurrency_limit=None,
     )
