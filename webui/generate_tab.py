@@ -266,15 +266,13 @@ def _wire_model_switch(tab: GenerateTab) -> Any:
         "concurrency_limit": None,  # instant: never queued behind other visitors' switches
     }
     chosen = by_name(with_form_signature(form.switch_model, form_params(form)), outputs)
-    tab.switch_events = [
-        c["model"].change(
-            chosen,
-            inputs_kwargs={**switch.pop("inputs_kwargs"), "model": c["model"]},
-            outputs=list(outputs.values()),
-            trigger_mode="always_last",  # a choice made meanwhile follows with fresh values
-            **switch,
-        )
-    ]
+    c["model"].change(
+        chosen,
+        inputs_kwargs={**switch.pop("inputs_kwargs"), "model": c["model"]},
+        outputs=list(outputs.values()),
+        trigger_mode="always_last",  # a choice made meanwhile follows with fresh values
+        **switch,
+    )
     with_dropdown = outputs | {"model": c["model"]}
     example = tab.examples.load_input_event.then(
         by_name(with_form_signature(form.switch_to, form_params(form)), with_dropdown),
@@ -287,7 +285,6 @@ def _wire_model_switch(tab: GenerateTab) -> Any:
         outputs=list(with_dropdown.values()),
         **switch,
     )
-    tab.switch_events.append(example)
     return example
 
 
@@ -337,13 +334,14 @@ def _wire_preview(tab: GenerateTab, handlers: GenerateHandlers, visitor_key: gr.
         # default is one at a time for everyone), so none waits while the form is reshaped.
         "concurrency_limit": None,
     }
-    # Not on the model's own change: a preview sent with the old model's values would be
-    # checked against the reshaped widgets (a toast). It follows the switch instead.
+    # One event for every trigger, so a page has one preview at a time and the last one wins
+    # (two events could answer out of order: a stale preview). Not on the dropdown's own change:
+    # a preview sent with the old model's values would be checked against the reshaped widgets
+    # (a toast); the switch's end (current_model) triggers it instead.
     gr.on(
         triggers=[c[n].change for n in ("prompt", "seed", "randomize_seed", "extra_input")]
-        + [component.change for component in form.inputs.values()],
+        + [component.change for component in form.inputs.values()]
+        + [c["current_model"].change],
         trigger_mode="always_last",
         **preview,
     )
-    for switch in tab.switch_events:
-        switch.then(**preview)
