@@ -103,25 +103,6 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-@contextlib.contextmanager
-def chromium_profile(folder: Path) -> Iterator[Any]:
-    """Debian's Chromium with its profile in folder: one context whose pages share a disk cache.
-
-    With a disk cache Chromium keeps V8's compiled code of Gradio's scripts, so every page after
-    the first loads with about a third less CPU (an in-memory context compiles them each time).
-    """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(folder), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=VIEWPORT
-        )
-        try:
-            yield quiet_context(context)
-        finally:
-            context.close()
-
-
 def open_app(page, url: str) -> None:  # noqa: ANN001
     """Load the app and wait until the Prompt box is there (the Gradio app has rendered)."""
     page.goto(url)

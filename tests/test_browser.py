@@ -66,14 +66,13 @@ def demo(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def context(tmp_path_factory):
-    """One browser context for the module's pages, cached on disk: Gradio's scripts are fetched
-    and compiled once."""
-    from tests.browser_support import chromium_profile, require_browser
+def context(browser):
+    """One browser context for the module's pages: Gradio's scripts are fetched once."""
+    from tests.browser_support import VIEWPORT, quiet_context
 
-    require_browser()
-    with chromium_profile(tmp_path_factory.mktemp("chromium-profile")) as shared:
-        yield shared
+    shared = quiet_context(browser.new_context(viewport=VIEWPORT))
+    yield shared
+    shared.close()
 
 
 @pytest.fixture

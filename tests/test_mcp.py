@@ -1,8 +1,8 @@
 """The app as an MCP server, driven by the official `mcp` client as an AI assistant would.
 
-The tools' basics run against `python app.py` in demo mode (as a newcomer starts it); keys and
-limits against an app on the simulator, in this process, playing a Space's proxy with
-X-Forwarded-For.
+The tools' basics run against the app as `python app.py` builds it in demo mode (as a newcomer
+starts it); keys and limits against an app on the simulator playing a Space's proxy with
+X-Forwarded-For. Both in this process.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import subprocess
-import threading
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -23,7 +21,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from comet.settings import AppSettings
 from comet.simulator import Simulator
-from tests.support import ROOT, clean_env, creates, free_port, start_python, wait_for
+from tests.support import ROOT, creates, free_port
 
 OWNER_KEY = "sk-owner-0123456789abcdef"
 
@@ -61,38 +59,30 @@ def texts(result: Any) -> list[str]:
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    """`python app.py` in an empty folder, no key: the MCP URL it prints."""
+    """The app as `python app.py` builds it with no key (demo mode: its built-in simulator),
+    launched in this process; what the terminal would say. (`python app.py` itself, started,
+    killed and restarted: test_faults.py.)"""
+    from webui import build_app
+    from webui.launch import startup_lines
+
     home = tmp_path_factory.mktemp("newcomer")
-    port = free_port()
-    env = clean_env(home, COMET_DEMO_TIME_SCALE="0.3").updated(GRADIO_SERVER_PORT=str(port))
-    process = start_python(
-        [str(ROOT / "app.py")],
-        cwd=home,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    settings = AppSettings.from_env(
+        {"COMET_DEMO_TIME_SCALE": "0.3", "COMET_OUTPUT_DIR": str(home / "outputs")}
     )
-    lines: list[str] = []
-
-    def mcp_line() -> str | None:
-        line = process.stdout.readline()
-        lines.append(line)
-        assert line or process.poll() is None, "".join(lines)
-        return line if line.startswith("MCP server") else None
-
+    app = build_app(settings)
+    port = free_port()
+    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port)
     try:
-        printed = wait_for(mcp_line, "the MCP line of the start-up text")
-        # Keep reading: a full pipe would stop the app at its next log line.
-        threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
-        yield SimpleNamespace(url=printed.split(": ", 1)[1].strip(), lines=lines, home=home)
+        lines = startup_lines(settings, f"http://127.0.0.1:{port}/")
+        printed = next(line for line in lines if line.startswith("MCP server"))
+        url = printed.split(": ", 1)[1].strip()
+        yield SimpleNamespace(url=url, lines=lines, home=home)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        app.close()
 
 
 def test_the_terminal_says_demo_mode_where_images_go_and_both_urls(demo_app):
-    said = "".join(demo_app.lines)
+    said = "\n".join(demo_app.lines)
     assert "mode: demo: no COMET_API_KEY" in said
     assert f"Images and history: {demo_app.home.resolve() / 'outputs'}" in said
     assert re.search(r"Open http://127\.0\.0\.1:\d+/", said)
