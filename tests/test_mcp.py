@@ -67,7 +67,7 @@ def demo_app(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("newcomer")
     settings = AppSettings.from_env(
-        {"COMET_DEMO_TIME_SCALE": "0.3", "COMET_OUTPUT_DIR": str(home / "outputs")}
+        {"COMET_DEMO_TIME_SCALE": "1", "COMET_OUTPUT_DIR": str(home / "outputs")}
     )
     app = build_app(settings)
     port = free_port()
@@ -111,7 +111,8 @@ def test_generate_image_returns_the_image_reporting_progress(demo_app):
     line = texts(result)[0]
     assert re.match(r"Succeeded \(demo.*\): flux-schnell, seed \d+, prediction \w+", line), line
     # Gradio relays the newest progress it has seen: later steps may overtake earlier ones,
-    # but the run is long enough (demo time scale 0.3) to report its creation and more.
+    # but the run is long enough (demo time scale 1: schnell's typical seconds) to report its
+    # creation and more.
     said = " | ".join(heard)
     stages = sorted((said.index(s), s) for s in ("Created", "Waiting", "Done") if s in said)
     assert stages[0][1] == "Created" and len(stages) >= 2, said
