@@ -202,8 +202,8 @@ def new_context(browser):
 
 # Modules that take longest after the browser ones (an app.py process, restarts, slow runs).
 LONG_MODULES = (
-    "test_mcp.py",
     "test_faults.py",
+    "test_mcp.py",
     "test_app.py",
     "test_simulator.py",
     "test_compare.py",

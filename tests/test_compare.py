@@ -21,13 +21,8 @@ ULTRA = "black-forest-labs/flux-1.1-pro-ultra"
 
 
 @pytest.fixture(scope="module")
-def sim():
-    with Simulator(time_scale=0.0, image_size=64) as simulator:
-        yield simulator
-
-
-@pytest.fixture(scope="module")
 def page(sim, tmp_path_factory):
+    """conftest's shared page, with no limit of runs at once (a comparison is several)."""
     folder = tmp_path_factory.mktemp("compare")
     with open_page(folder, sim, max_concurrent_per_visitor=0) as opened:
         yield opened
