@@ -31,11 +31,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 PHONE = {"width": 390, "height": 844}
 SLOW = "black-forest-labs/flux-1.1-pro-ultra"  # models whose runs take long here (Stop)
 SLOW_TOO = "black-forest-labs/flux-kontext-max"
-# The first result's sizes once it has loaded (not the "Generating…" placeholder).
-RESULT_JS = """() => {
+# The first result's sizes once a wide one has loaded (not the "Generating…" placeholder).
+WIDE_RESULT_JS = """() => {
     const done = [...document.querySelectorAll("#gallery img")]
         .filter((img) => img.alt !== "Generating…");
     if (!done.length || !done.every((img) => img.complete && img.naturalWidth > 0)) return null;
+    if (done[0].naturalWidth <= done[0].naturalHeight) return null;  // not the 16:9 run yet
     const box = done[0].getBoundingClientRect();
     return {natural: [done[0].naturalWidth, done[0].naturalHeight], shown: [box.width, box.height]};
 }"""
@@ -166,19 +167,6 @@ def test_each_shape_of_model_reshapes_the_form_and_the_preview_keeping_what_was_
     assert [vi for en, vi in TABLE.values() if vi != en and vi in shown] == []
 
 
-def test_a_run_shows_its_image_whole_and_the_seed_it_used(page):
-    page.locator("#field-aspect_ratio input").click()
-    page.get_by_role("option", name="16:9", exact=True).click()
-    generate(page)
-    expect()(page.locator("#status")).to_contain_text("Succeeded")
-    result = page.wait_for_function(RESULT_JS, timeout=TIMEOUT_MS).json_value()
-    natural, shown = result["natural"], result["shown"]
-    assert natural[0] > natural[1]  # the simulator drew 16:9
-    assert abs(shown[0] / shown[1] - natural[0] / natural[1]) < 0.05  # not cropped to a square
-    seed = re.search(r"seed (\d+)", page.locator("#status").inner_text())[1]
-    expect()(page.locator("#seed-used input")).to_have_value(seed)
-
-
 def test_an_upload_in_the_image_input_is_sent_with_the_run(page, tmp_path, demo):
     picture = tmp_path / "photo.png"
     Image.new("RGB", (64, 48), (200, 40, 40)).save(picture)
@@ -192,17 +180,25 @@ def test_an_upload_in_the_image_input_is_sent_with_the_run(page, tmp_path, demo)
     assert entry.input["input_image"].startswith("data:image/png;base64,")
 
 
-def test_on_a_phone_the_page_fits_and_the_status_comes_into_view(demo, context):
+def test_on_a_phone_the_page_fits_a_bad_value_is_named_and_the_status_comes_into_view(
+    demo, context
+):
     phone = context.new_page()
     phone.set_viewport_size(PHONE)
     open_app(phone, demo[0])
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.get_by_role("button", name="Advanced").click()
+    phone.locator("#randomize-seed input").uncheck()
+    phone.locator("#seed input").fill("99999999999999999999")
+    generate(phone)
+    expect()(phone.locator("#status")).to_contain_text('"seed"')  # named, before anything is sent
+    phone.locator("#seed input").fill("42")
     generate(phone)
     phone.wait_for_function(
         "() => { const b = document.getElementById('status').getBoundingClientRect();"
         " return b.top >= 0 && b.top < innerHeight; }"
     )
-    expect()(phone.locator("#status")).to_contain_text("Succeeded")
+    expect()(phone.locator("#status")).to_contain_text("seed 42")
     assert_no_error_anywhere(phone)
     phone.close()
 
@@ -263,22 +259,23 @@ def test_stop_in_compare_stops_every_column_and_history_still_gets_the_images(pa
     assert all(e.status == "succeeded" for e in entries)
 
 
-def test_a_bad_value_gets_a_message_naming_the_field_and_the_next_run_works(page):
-    page.get_by_role("button", name="Advanced").click()
-    page.locator("#randomize-seed input").uncheck()
-    page.locator("#seed input").fill("99999999999999999999")
-    generate(page)
-    expect()(page.locator("#status")).to_contain_text('"seed"')
-    page.locator("#seed input").fill("42")
-    generate(page)
-    expect()(page.locator("#status")).to_contain_text("seed 42")
-
-
-def test_an_example_sets_prompt_and_model_and_shows_its_result(page):
+def test_an_example_shows_its_result_and_a_run_shows_its_image_whole_and_its_seed(page):
     page.get_by_text("A cozy reading nook").click()
     expect()(page.locator("#model-info")).to_contain_text("FLUX.1 [dev]")
     expect()(page.locator("#status")).to_contain_text("Succeeded")
     wait_for_gallery(page)
+    example_status = page.locator("#status").inner_text()
+    # A wide run after it: the whole image (not cropped to a square), and the seed it used.
+    page.locator("#field-aspect_ratio input").click()
+    page.get_by_role("option", name="16:9", exact=True).click()
+    generate(page, "a wide harbour")
+    result = page.wait_for_function(WIDE_RESULT_JS, timeout=TIMEOUT_MS).json_value()
+    natural, shown = result["natural"], result["shown"]  # the simulator drew 16:9
+    expect()(page.locator("#status")).not_to_have_text(example_status)
+    expect()(page.locator("#status")).to_contain_text("Succeeded")
+    assert abs(shown[0] / shown[1] - natural[0] / natural[1]) < 0.05  # not cropped to a square
+    seed = re.search(r"seed (\d+)", page.locator("#status").inner_text())[1]
+    expect()(page.locator("#seed-used input")).to_have_value(seed)
 
 
 def test_dropping_a_saved_image_restores_its_run_and_a_plain_image_says_why(page, demo, tmp_path):
