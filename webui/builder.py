@@ -13,6 +13,7 @@ import gradio as gr
 from comet.settings import AppSettings
 
 from .api import ApiHandlers, build_api
+from .client_side import settle_after
 from .compare_tab import CompareHandlers, CompareTab, build_compare_tab, wire_compare_tab
 from .form import ModelForm
 from .generate_tab import (
@@ -153,19 +154,22 @@ def _connect_parts(
     for event in [*generate_tab.run_events, compare_tab.compare_event]:
         event.then(**history_tab.refresh_event(history))
     c = generate_tab.c
-    use_outputs = {n: c[n] for n in ("model", "current_model", "model_info", "prompt")}
-    use_outputs |= {n: c[n] for n in ("seed", "randomize_seed")}
-    use_outputs |= form.outputs | {"tabs": tabs}
+    # The widgets first: what is set after them (prompt, seed, the model) fires its change
+    # once they hold their new values and ranges (preview_triggers).
+    use_outputs = form.outputs | {"tabs": tabs, "model_info": c["model_info"]}
+    use_outputs |= {n: c[n] for n in ("prompt", "seed", "randomize_seed")}
+    use_outputs |= {n: c[n] for n in ("current_model", "model")}
 
     def use_settings(prediction_id: str | None, request: gr.Request = None) -> dict[str, Any]:
         return settings_from_history(history, form, prediction_id, request)
 
-    history_tab["use_settings"].click(
+    used = history_tab["use_settings"].click(
         by_name(use_settings, use_outputs),
         [history_tab["selected_id"]],
         list(use_outputs.values()),
         api_visibility="private",
     )
+    settle_after(used, c)
 
 
 def first_rendered_words(request: gr.Request = None) -> tuple[Any, ...]:

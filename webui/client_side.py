@@ -9,10 +9,11 @@ only its `js`, whose return values go to its outputs: a value, or an update dict
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from .i18n import browser_choice
 
-__all__ = ["ENABLE_JS", "DISABLE_JS", "SHOW_WHEN_SET_JS", "run_start_js"]
+__all__ = ["BUMP_JS", "ENABLE_JS", "DISABLE_JS", "SHOW_WHEN_SET_JS", "run_start_js", "settle_after"]
 
 _ENABLED = '{"__type__": "update", "interactive": true}'
 ENABLE_JS = f"() => ({_ENABLED})"
@@ -21,6 +22,9 @@ DISABLE_JS = '() => ({"__type__": "update", "interactive": false})'
 SHOW_WHEN_SET_JS = (
     '(value) => ({"__type__": "update", "visible": value !== null && value !== undefined})'
 )
+
+# One more than the input: a counter whose change says "the event before me has ended".
+BUMP_JS = "(n) => (Number(n) || 0) + 1"
 
 # On a phone the status sits below the fold: bring it into view when a run starts.
 _SCROLL_TO = """
@@ -45,4 +49,19 @@ def run_start_js(status_id: str, status_key: str) -> str:
         + f"""
     return [{browser_choice(status_key)}, {_ENABLED}];
 }}"""
+    )
+
+
+def settle_after(event: Any, c: dict[str, Any]) -> Any:
+    """Once `event` has put all its updates in place, bump Generate's form_settled counter.
+
+    The request preview follows that counter, so it reads the form as the event left it.
+    """
+    return event.then(
+        None,
+        [c["form_settled"]],
+        [c["form_settled"]],
+        js=BUMP_JS,
+        api_visibility="private",
+        show_progress="hidden",
     )

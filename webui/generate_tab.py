@@ -11,7 +11,7 @@ import gradio as gr
 
 from comet._constants import DEFAULT_MODEL
 
-from .client_side import DISABLE_JS, ENABLE_JS, SHOW_WHEN_SET_JS, run_start_js
+from .client_side import DISABLE_JS, ENABLE_JS, SHOW_WHEN_SET_JS, run_start_js, settle_after
 from .form import IMAGE_INPUTS, ModelForm, model_info_key
 from .generate_handlers import PREVIEW_OUTPUTS, GenerateHandlers
 from .i18n import language, text, ui
@@ -110,6 +110,9 @@ def build_generate_tab(
     # An example's model goes to a hidden box; the switch then sets the dropdown together with
     # the reshaped form, so the dropdown's own change finds the form already in shape.
     c["example_model"] = gr.Textbox(visible=False)
+    # Counts the page's own reshapes of the form (a model switch, an example, restored
+    # settings): each one bumps it once all its updates are in place (settle_after).
+    c["form_settled"] = gr.Number(0, visible=False, precision=0)
     tab.examples = gr.Examples(
         examples=[list(example) for example in EXAMPLES],
         inputs=[c["prompt"], c["example_model"]],
@@ -233,12 +236,13 @@ def wire_generate_tab(
         tab.run_events.append(example_run)
     _wire_stop(tab, handlers)
     seed_outputs = {n: c[n] for n in ("seed", "randomize_seed")}
-    c["reuse_seed"].click(
+    reuse = c["reuse_seed"].click(
         by_name(handlers.reuse_seed, seed_outputs),
         [c["seed_used"]],
         list(seed_outputs.values()),
         api_visibility="private",
     )
+    settle_after(reuse, c)
     _wire_preview(tab, handlers, visitor_key)
     wire_image_settings(c, form)
 
@@ -266,13 +270,14 @@ def _wire_model_switch(tab: GenerateTab) -> Any:
         "concurrency_limit": None,  # instant: never queued behind other visitors' switches
     }
     chosen = by_name(with_form_signature(form.switch_model, form_params(form)), outputs)
-    c["model"].change(
+    choice = c["model"].change(
         chosen,
         inputs_kwargs={**switch.pop("inputs_kwargs"), "model": c["model"]},
         outputs=list(outputs.values()),
         trigger_mode="always_last",  # a choice made meanwhile follows with fresh values
         **switch,
     )
+    settle_after(choice, c)
     with_dropdown = outputs | {"model": c["model"]}
     example = tab.examples.load_input_event.then(
         by_name(with_form_signature(form.switch_to, form_params(form)), with_dropdown),
@@ -285,7 +290,29 @@ def _wire_model_switch(tab: GenerateTab) -> Any:
         outputs=list(with_dropdown.values()),
         **switch,
     )
+    settle_after(example, c)
     return example
+
+
+def preview_triggers(c: dict[str, Any], form: ModelForm) -> list[Any]:
+    """What makes the request preview follow: a person's edits, and each settled reshape.
+
+    The form's widgets count by their `input` (a person's edit; `blur` too for typed boxes,
+    since a paste with the mouse sends no input), never by their `change`: a reshape fires
+    those midway, when the payload can still hold a widget's old value against the range just
+    sent ("Value 28 is greater than maximum value 4": a toast, no handler called). Prompt,
+    seed and extra JSON are never reshaped; the page's own settings of them come last in an
+    update, after the widgets (builder, image_settings).
+    """
+    triggers = [c[n].change for n in ("prompt", "seed", "randomize_seed", "extra_input")]
+    for component in form.inputs.values():
+        if isinstance(component, gr.File):  # no input event: a file is uploaded or removed
+            triggers += [component.upload, component.clear, component.delete]
+        elif isinstance(component, (gr.Textbox, gr.Number)):
+            triggers += [component.input, component.blur]
+        else:
+            triggers.append(component.input)
+    return [*triggers, c["form_settled"].change]
 
 
 def _wire_run_start(tab: GenerateTab, triggers: list) -> None:
@@ -335,13 +362,9 @@ def _wire_preview(tab: GenerateTab, handlers: GenerateHandlers, visitor_key: gr.
         "concurrency_limit": None,
     }
     # One event for every trigger, so a page has one preview at a time and the last one wins
-    # (two events could answer out of order: a stale preview). Not on the dropdown's own change:
-    # a preview sent with the old model's values would be checked against the reshaped widgets
-    # (a toast); the switch's end (current_model) triggers it instead.
+    # (two events could answer out of order: a stale preview).
     gr.on(
-        triggers=[c[n].change for n in ("prompt", "seed", "randomize_seed", "extra_input")]
-        + [component.change for component in form.inputs.values()]
-        + [c["current_model"].change],
+        triggers=preview_triggers(c, form),
         trigger_mode="always_last",
         **preview,
     )

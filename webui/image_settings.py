@@ -19,6 +19,7 @@ from comet.metadata import read_settings
 from comet.models import coerce_value, get_model
 from comet.outputs import sniff_image_type
 
+from .client_side import settle_after
 from .form import ModelForm, form_fields
 from .i18n import language, text, ui
 from .wiring import by_name
@@ -86,20 +87,21 @@ def settings_from_image(form: ModelForm, path: str | None, request: Any = None) 
 
 def wire_image_settings(c: dict[str, Any], form: ModelForm) -> None:
     """Dropping an image restores its run; the outputs are the Generate tab's own fields."""
-    names = ("model", "current_model", "model_info", "prompt", "seed", "randomize_seed")
-    outputs = {n: c[n] for n in (*names, "settings_image", "settings_note")}
-    outputs |= form.outputs
+    # The widgets first: what is set after them fires its change once they are in shape.
+    outputs = form.outputs | {n: c[n] for n in ("settings_image", "settings_note", "model_info")}
+    outputs |= {n: c[n] for n in ("prompt", "seed", "randomize_seed", "current_model", "model")}
 
     def load(path: str | None, request: gr.Request = None) -> dict[str, Any]:
         return settings_from_image(form, path, request)
 
-    c["settings_image"].upload(
+    loaded = c["settings_image"].upload(
         by_name(load, outputs),
         [c["settings_image"]],
         list(outputs.values()),
         api_visibility="private",
         show_progress="hidden",
     )
+    settle_after(loaded, c)
 
 
 def _usable_values(spec: Any, settings: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
