@@ -12,7 +12,6 @@ READ_TIMEOUT = 20.0
 # Waiting for a prediction.
 DEFAULT_POLL_INTERVAL = 0.5
 DEFAULT_TIMEOUT = 600.0  # overall deadline of a watch
-SLEEP_STEP = 0.1  # sleep in short steps so a closed generator stops promptly
 
 # Retries.
 CREATE_MAX_TRIES = 3  # only for 429 or a connection that never reached the server

@@ -425,13 +425,15 @@ class CometClient:
         return base / 2 + random.uniform(0, base / 2)  # noqa: S311 - jitter, not crypto
 
     def _pause(self, seconds: float) -> None:
-        """Sleep in short steps so a generator closed by the UI stops promptly."""
-        end = self._clock() + seconds
-        while True:
-            left = end - self._clock()
-            if left <= 0:
-                return
-            self._sleep(min(C.SLEEP_STEP, left))
+        """Sleep until the next poll, in one piece.
+
+        Short steps would not end a wait sooner (nothing can close a generator while it runs,
+        and Ctrl+C interrupts a sleep at once); an app that must end waits early passes a sleep
+        that returns or raises when told to (the web app's ends when the app closes). Each
+        step cost a wake-up: about 17 a run at the default poll interval.
+        """
+        if seconds > 0:
+            self._sleep(seconds)
 
     @contextlib.contextmanager
     def _hiding_secrets(self) -> Iterator[None]:
