@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from comet.errors import InvalidInputError
 from comet.models import MODELS, get_model
 from webui.form import IMAGE_INPUTS, ModelForm, field_names, form_fields
 
@@ -121,6 +122,32 @@ def test_an_image_input_carries_over_between_image_models_when_it_fits(form):
     updates, _ = _switch(form, {}, DEV, SCHNELL, one)
     assert updates["image_box"]["visible"] is False
     assert updates["image_urls"]["value"] == ""
+
+
+def test_an_upload_takes_the_shape_of_the_new_models_image_input(form, tmp_path):
+    picture = str(tmp_path / "one.png")
+    updates, _ = _switch(form, {}, DEV, FLUX2, _values(form, DEV, upload=picture))
+    assert updates["upload"]["file_count"] == "multiple"
+    assert updates["upload"]["value"] == [picture]  # a multiple upload holds a list (locked up)
+    back, _ = _switch(form, {}, FLUX2, KONTEXT, _values(form, FLUX2, upload=[picture]))
+    assert (back["upload"]["file_count"], back["upload"]["value"]) == ("single", picture)
+
+
+def test_a_slider_takes_a_value_past_its_range_so_the_catalogue_names_the_field(form):
+    import gradio as gr
+
+    with gr.Blocks():
+        built = ModelForm()
+        built.build_top()
+        built.build_fields()
+    slider = built.inputs["num_inference_steps"]
+    # Gradio's own Slider in the page (a template of it), refusing nothing itself: a value
+    # typed past the end, or sent while a switch set a new range, would be a toast there.
+    assert slider.get_config()["name"] == "slider" and slider.get_block_name() == "slider"
+    assert slider.preprocess(50) == 50 and slider.preprocess(None) is None
+    values = _values(form, SCHNELL, num_inference_steps=50)
+    with pytest.raises(InvalidInputError, match="num_inference_steps"):
+        form.collect_input("a boat", SCHNELL, 1, False, "", values)
 
 
 def test_collect_input_reads_only_the_chosen_models_fields(form):

@@ -25,6 +25,7 @@ from comet._constants import DEFAULT_MODEL
 from comet.errors import InvalidInputError
 from comet.models import MODELS, Field, ModelSpec, coerce_value, get_model
 
+from .field_slider import FieldSlider
 from .i18n import language, text, ui
 from .inputs import build_input, resolve_image_field, upload_paths
 
@@ -125,7 +126,7 @@ def _widget(spec: ModelSpec, field: Field, visible: bool) -> gr.components.Compo
     if field.kind == "bool":
         return gr.Checkbox(value=bool(field.default), **common)
     if _is_slider(field) and field.default is not None:
-        return gr.Slider(
+        return FieldSlider(
             minimum=field.minimum,
             maximum=field.maximum,
             step=_step(field),
@@ -271,6 +272,8 @@ class ModelForm:
         upload = values.get("upload")
         if not many and isinstance(upload, (list, tuple)):
             upload = upload[0] if len(upload) == 1 else None
+        elif many and isinstance(upload, str):  # a multiple upload holds a list, even of one
+            upload = [upload]
         return {
             "image_box": gr.update(visible=True, label=ui(f"model.{spec.name}.image_accordion")),
             "upload": gr.update(
