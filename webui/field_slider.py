@@ -7,6 +7,9 @@ typed past the end of the range, or an event whose values were taken while a mod
 restored run was reconfiguring the widgets (Gradio checks them against the range just set).
 Here the handlers get the value as it was sent; the catalogue refuses it with a message naming
 the field and its range (Generate), or the form falls back to the model's default (a switch).
+
+Gradio writes a typing stub (field_slider.pyi) next to the module of every component class it
+sees defined; the stub is committed, so importing this module changes no file.
 """
 
 from __future__ import annotations
