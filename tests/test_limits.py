@@ -119,8 +119,8 @@ def test_the_daily_budget_survives_a_restart_and_a_refund_gives_a_run_back(tmp_p
         again.charge()
     again.refund()
     again.charge()
-    assert DailyBudget(0, tmp_path).used() == 2
-    DailyBudget(0, tmp_path).charge()  # 0: no cap
+    assert DailyBudget(0, tmp_path, clock=lambda: NOON).used() == 2
+    DailyBudget(0, tmp_path, clock=lambda: NOON).charge()  # 0: no cap
 
 
 def test_an_unreadable_budget_file_counts_from_zero_without_failing(tmp_path):
