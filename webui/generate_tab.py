@@ -236,13 +236,12 @@ def wire_generate_tab(
         tab.run_events.append(example_run)
     _wire_stop(tab, handlers)
     seed_outputs = {n: c[n] for n in ("seed", "randomize_seed")}
-    reuse = c["reuse_seed"].click(
+    c["reuse_seed"].click(  # seed and randomize_seed's own changes bring the preview along
         by_name(handlers.reuse_seed, seed_outputs),
         [c["seed_used"]],
         list(seed_outputs.values()),
         api_visibility="private",
     )
-    settle_after(reuse, c)
     _wire_preview(tab, handlers, visitor_key)
     wire_image_settings(c, form)
 
