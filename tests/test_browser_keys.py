@@ -169,8 +169,9 @@ def test_on_a_shared_app_each_visitor_sees_only_their_history_and_it_survives_a_
             use_key(page, key)
             generate(page, prompt)
             expect()(page.locator("#status")).to_contain_text("Succeeded")
-        pages["A red bicycle"].reload()  # the first visitor's History survives a reload
-        open_app(pages["A red bicycle"], url)
+        reloaded = pages["A red bicycle"]
+        reloaded.reload()  # the first visitor's History survives a reload
+        reloaded.get_by_label("Prompt", exact=True).wait_for(state="visible")
         for prompt, page in pages.items():
             page.get_by_role("tab", name="History").click()
             expect()(page.locator("#history-gallery")).to_contain_text(prompt)
