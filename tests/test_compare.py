@@ -104,6 +104,7 @@ def test_a_comparison_shows_one_column_per_model_then_each_result_recorded_in_hi
         assert entry.model == run["model"] and entry.status == "succeeded"
         assert final[f"images{i}"] == entry.files  # the last update repeats every column
         assert final[f"note{i}"].startswith("**Succeeded in") and run["id"] in final[f"note{i}"]
+    assert [final[f"slot{i}"]["visible"] for i in range(4)] == [True, True, True, False]
 
 
 def test_a_model_that_fails_says_why_in_its_column_and_the_others_stand(page, sim):

@@ -250,9 +250,10 @@ class CompareHandlers:
             state["done"] = True
             yield {**self._stopped(state, lang), "compare_state": state}
             return
-        # What every column shows now: the last yield repeats it all, as an API caller gets
-        # only the last yield.
-        columns = {n: v for n, v in opening.items() if n.startswith(("images", "note"))}
+        # What every column shows now: the last yield repeats it all, which columns are shown
+        # too. An API caller gets only the last yield, and a loaded page was once seen to end
+        # a comparison with its columns still hidden (the opening yield's update missed).
+        columns = {n: v for n, v in opening.items() if n.startswith(("images", "note", "slot"))}
         runs = [
             self._run(spec, values, visitor_key, typed_key, request, lang)
             for spec, values in zip(plan.specs, plan.inputs, strict=True)
