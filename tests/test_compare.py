@@ -119,25 +119,56 @@ def test_a_model_that_fails_says_why_in_its_column_and_the_others_stand(page, si
 # -- limits --------------------------------------------------------------------------------------
 
 
-def test_each_model_counts_as_one_run_against_the_visitors_limit(tmp_path):
+def test_models_beyond_the_visitors_limit_wait_for_a_free_run_then_start(tmp_path):
     clock = FakeClock()  # the runs stay in flight until the test moves this clock on
     with (
         Simulator(time_scale=1.0, image_size=64, clock=clock) as held,
         open_page(tmp_path / "out", held, max_concurrent_per_visitor=2) as page,
     ):
         run = page.compare.compare("three at once", [SCHNELL, DEV, PRO], request=visitor())
-        seen: list[dict] = []
+        seen: list[dict] = [next(run)]
+        assert notes(seen)[2].startswith("**Waiting for a free run…** · `flux-pro`")
+        assert "(2 at once on this app)" in notes(seen)[2]
 
-        def two_running_one_refused():
-            seen.append(next(run))
-            refused = [n for n in notes(seen).values() if n.startswith("**Limit reached.**")]
-            return len(refused) == 1 and len(creates(held)) == 2 and refused
+        def created(count: int):
+            def check() -> bool:
+                seen.append(next(run))
+                return len(creates(held)) == count
 
-        [refused] = wait_for(two_running_one_refused, "two runs created and one refused")
-        assert "You already have 2 runs in progress (the limit is 2)" in refused
-        clock.advance(60)  # the two predictions finish
-        assert "2 of 3 succeeded" in list(run)[-1]["compare_status"]
-        assert len(page.services.history.list()) == 2
+            return check
+
+        wait_for(created(2), "the first two models created at once")
+        assert [c.json["input"]["prompt"] for c in creates(held)] == ["three at once"] * 2
+        assert notes(seen)[2].startswith("**Waiting for a free run…**")  # not refused
+        clock.advance(60)  # the first two finish: the third takes a freed run
+        wait_for(created(3), "the third model created once a run ended")
+        assert creates(held)[2].path.endswith("/black-forest-labs/flux-pro/predictions")
+        clock.advance(60)
+        final = list(run)[-1]
+        assert "3 of 3 succeeded" in final["compare_status"]
+        assert len(page.services.history.list()) == 3
+
+
+def test_stop_while_a_model_waits_for_a_free_run_sends_nothing_for_it(tmp_path):
+    clock = FakeClock()
+    with (
+        Simulator(time_scale=1.0, image_size=64, clock=clock) as held,
+        open_page(tmp_path / "out", held, max_concurrent_per_visitor=1) as page,
+    ):
+        run = page.compare.compare("one at a time", [SCHNELL, DEV], request=visitor())
+        state: dict = {}
+
+        def first_created() -> bool:
+            state.update(next(run)["compare_state"])
+            return len(creates(held)) == 1
+
+        wait_for(first_created, "the first model created")
+        stopped = page.compare.stop(state, request=visitor())
+        assert stopped["note1"].startswith("Stopped before this model's prediction was created")
+        list(run)
+        clock.advance(60)  # the first run, handed to a follower, ends; the second never starts
+        wait_for(lambda: page.services.history.list()[0].files, "the stopped run's images")
+    assert len(creates(held)) == 1
 
 
 def test_each_model_spends_one_of_the_owners_hourly_runs(tmp_path, sim):

@@ -244,7 +244,8 @@ class CompareHandlers:
         lang: str,
     ) -> Iterator[dict[str, Any]]:
         started = self.clock()
-        opening = self._opening(plan, state, lang)
+        at_once = self.services.settings.max_concurrent_per_visitor  # 0: no limit
+        opening = self._opening(plan, state, lang, at_once)
         yield opening
         if state["stop"].pressed:  # pressed while this comparison waited: nothing is sent
             state["done"] = True
@@ -255,11 +256,14 @@ class CompareHandlers:
         # a comparison with its columns still hidden (the opening yield's update missed).
         columns = {n: v for n, v in opening.items() if n.startswith(("images", "note", "slot"))}
         runs = [
-            self._run(spec, values, visitor_key, typed_key, request, lang)
+            _unless_stopped(state["stop"], self._run, spec, values, visitor_key, typed_key,
+                            request, lang)
             for spec, values in zip(plan.specs, plan.inputs, strict=True)
-        ]
+        ]  # fmt: skip
         outcomes: dict[int, bool] = {}  # index -> succeeded
-        together = follow_together(runs)
+        # Beyond the visitor's limit of runs at once, a model waits for one of them to end
+        # (refused outright, a third model of three would always fail on a shared app).
+        together = follow_together(runs, at_most=at_once)
         try:
             for batch in together:
                 update: dict[str, Any] = {}
@@ -316,8 +320,11 @@ class CompareHandlers:
         )
 
     @staticmethod
-    def _opening(plan: Comparison, state: dict[str, Any], lang: str) -> dict[str, Any]:
-        """Every chosen model's column, shown with a placeholder of its shape; the rest hidden."""
+    def _opening(
+        plan: Comparison, state: dict[str, Any], lang: str, at_once: int = 0
+    ) -> dict[str, Any]:
+        """Every chosen model's column, shown with a placeholder of its shape; the rest hidden.
+        A model beyond the visitor's limit of runs at once (`at_once`) says it waits its turn."""
         update: dict[str, Any] = {"compare_state": state}
         update["compare_status"] = _overall(plan, {}, 0.0, lang)
         caption = text("gen.placeholder_caption", lang)  # the same as Generate's placeholder
@@ -330,7 +337,10 @@ class CompareHandlers:
                 update[f"images{i}"] = gr.update(
                     value=[(placeholder, caption)], label=spec.display_name
                 )
-                update[f"note{i}"] = text("cmp.submitting", lang, model=spec.name)
+                if 0 < at_once <= i:
+                    update[f"note{i}"] = text("cmp.queued", lang, model=spec.name, limit=at_once)
+                else:
+                    update[f"note{i}"] = text("cmp.submitting", lang, model=spec.name)
             else:
                 update[f"slot{i}"] = gr.update(visible=False)
                 update[f"images{i}"] = None
@@ -379,6 +389,15 @@ class CompareHandlers:
             update[f"images{i}"] = None
         update["compare_status"] = text("cmp.stopped", lang)
         return update
+
+
+def _unless_stopped(
+    stop: Any, make_run: Callable[..., Iterator[RunView]], *args: Any
+) -> Iterator[RunView]:
+    """A model's run, made only when its turn comes and Stop has not been pressed by then
+    (a model waiting for a free run must not create a prediction after Stop)."""
+    if not stop.pressed:
+        yield from make_run(*args)
 
 
 def _overall(plan: Comparison, outcomes: dict[int, bool], elapsed: float, lang: str) -> str:

@@ -10,6 +10,7 @@ stream yields at least every `heartbeat` seconds, so Gradio can close it promptl
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 
 from .run_loop import RunView
@@ -23,18 +24,27 @@ _DONE = object()
 
 
 def follow_together(
-    runs: Sequence[Iterator[RunView]], *, heartbeat: float = HEARTBEAT
+    runs: Sequence[Iterator[RunView]], *, heartbeat: float = HEARTBEAT, at_most: int = 0
 ) -> Iterator[list[tuple[int, RunView]]]:
     """Run every view iterator in its own thread; yield the (index, view) pairs seen since the
     last yield (an empty list when there were none for `heartbeat` seconds) until all end.
+
+    With `at_most` > 0 (a visitor's limit of runs at once), only that many run at a time, in
+    order, and the next starts when one ends; closed early, the runs not started never start.
     """
     stop = threading.Event()
     merged: queue.Queue = queue.Queue()
-    for index, run in enumerate(runs):
+    waiting = deque(enumerate(runs))
+
+    def start_next() -> None:
+        index, run = waiting.popleft()
         threading.Thread(
             target=_drive, args=(index, run, stop, merged), name=f"run-{index}", daemon=True
         ).start()
-    running = len(runs)
+
+    for _ in range(min(at_most, len(waiting)) if at_most > 0 else len(waiting)):
+        start_next()
+    running = len(runs)  # runs that have not ended, started or not
     try:
         while running:
             batch: list[tuple[int, RunView]] = []
@@ -43,6 +53,8 @@ def follow_together(
                 while True:
                     if item[1] is _DONE:
                         running -= 1
+                        if waiting:
+                            start_next()
                     else:
                         batch.append(item)
                     item = merged.get_nowait()

@@ -36,6 +36,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # -- what the comparison says -------------------------------------------------------------
     "cmp.submitting": ("**Submitting…** · `{model}`", "**Đang gửi…** · `{model}`"),
+    "cmp.queued": (
+        "**Waiting for a free run…** · `{model}` starts when one of yours ends "
+        "({limit} at once on this app)",
+        "**Đang chờ lượt trống…** · `{model}` bắt đầu khi một lượt chạy của bạn kết thúc "
+        "(tối đa {limit} lượt cùng lúc trên ứng dụng này)",
+    ),
     "cmp.failed_after": ("_after {seconds} s_", "_sau {seconds} s_"),
     "cmp.seed_part": (" · seed {seed} for every model", " · seed {seed} cho mọi mô hình"),
     "cmp.running": (
