@@ -2,7 +2,8 @@
 
 Each model runs through the same job path as Generate (runs.run_job): the visitor's limits
 count it, History records it, Stop hands it to a background follower. The runs go in parallel
-(parallel_runs.follow_together), so a comparison takes about as long as its slowest model.
+(parallel_runs.follow_together), so a comparison takes about as long as its slowest model; beyond
+the visitor's limit of runs at once, a model waits for one of them to end.
 `build_compare_tab` lays the tab out, `CompareHandlers` holds its plain handlers (tests call
 them directly) and `wire_compare_tab` connects the two.
 """
@@ -12,6 +13,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import gradio as gr
@@ -256,10 +258,12 @@ class CompareHandlers:
         # a comparison with its columns still hidden (the opening yield's update missed).
         columns = {n: v for n, v in opening.items() if n.startswith(("images", "note", "slot"))}
         runs = [
-            _unless_stopped(state["stop"], self._run, spec, values, visitor_key, typed_key,
-                            request, lang)
+            _unless_stopped(
+                state["stop"],
+                partial(self._run, spec, values, visitor_key, typed_key, request, lang),
+            )
             for spec, values in zip(plan.specs, plan.inputs, strict=True)
-        ]  # fmt: skip
+        ]
         outcomes: dict[int, bool] = {}  # index -> succeeded
         # Beyond the visitor's limit of runs at once, a model waits for one of them to end
         # (refused outright, a third model of three would always fail on a shared app).
@@ -391,13 +395,11 @@ class CompareHandlers:
         return update
 
 
-def _unless_stopped(
-    stop: Any, make_run: Callable[..., Iterator[RunView]], *args: Any
-) -> Iterator[RunView]:
+def _unless_stopped(stop: Any, make_run: Callable[[], Iterator[RunView]]) -> Iterator[RunView]:
     """A model's run, made only when its turn comes and Stop has not been pressed by then
     (a model waiting for a free run must not create a prediction after Stop)."""
     if not stop.pressed:
-        yield from make_run(*args)
+        yield from make_run()
 
 
 def _overall(plan: Comparison, outcomes: dict[int, bool], elapsed: float, lang: str) -> str:
