@@ -154,11 +154,7 @@ def _connect_parts(
     for event in [*generate_tab.run_events, compare_tab.compare_event]:
         event.then(**history_tab.refresh_event(history))
     c = generate_tab.c
-    # The widgets first: what is set after them (prompt, seed, the model) fires its change
-    # once they hold their new values and ranges (preview_triggers).
-    use_outputs = form.outputs | {"tabs": tabs, "model_info": c["model_info"]}
-    use_outputs |= {n: c[n] for n in ("prompt", "seed", "randomize_seed")}
-    use_outputs |= {n: c[n] for n in ("current_model", "model")}
+    use_outputs = form.restore_outputs(c, {"tabs": tabs})
 
     def use_settings(prediction_id: str | None, request: gr.Request = None) -> dict[str, Any]:
         return settings_from_history(history, form, prediction_id, request)

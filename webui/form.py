@@ -243,6 +243,15 @@ class ModelForm:
         """What reshaping the form updates: every widget and the image accordion."""
         return {**self.components, "image_box": self.image_box}
 
+    def restore_outputs(self, c: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+        """The outputs of a restore (History's "Use these settings", a dropped image), in order.
+
+        The widgets first: what is set after them (prompt, seed, the model) fires its change
+        once they hold their new values and ranges (generate_tab.preview_triggers).
+        """
+        last = ("prompt", "seed", "randomize_seed", "current_model", "model")
+        return self.outputs | extra | {n: c[n] for n in ("model_info", *last)}
+
     # -- reshaping ------------------------------------------------------------------------
 
     def configure(self, spec: ModelSpec, values: Mapping[str, Any]) -> dict[str, Any]:

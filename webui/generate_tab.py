@@ -301,7 +301,7 @@ def preview_triggers(c: dict[str, Any], form: ModelForm) -> list[Any]:
     those midway, when the payload can still hold a widget's old value against the range just
     sent ("Value 28 is greater than maximum value 4": a toast, no handler called). Prompt,
     seed and extra JSON are never reshaped; the page's own settings of them come last in an
-    update, after the widgets (builder, image_settings).
+    update, after the widgets (ModelForm.restore_outputs).
     """
     triggers = [c[n].change for n in ("prompt", "seed", "randomize_seed", "extra_input")]
     for component in form.inputs.values():

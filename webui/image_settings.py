@@ -87,9 +87,7 @@ def settings_from_image(form: ModelForm, path: str | None, request: Any = None) 
 
 def wire_image_settings(c: dict[str, Any], form: ModelForm) -> None:
     """Dropping an image restores its run; the outputs are the Generate tab's own fields."""
-    # The widgets first: what is set after them fires its change once they are in shape.
-    outputs = form.outputs | {n: c[n] for n in ("settings_image", "settings_note", "model_info")}
-    outputs |= {n: c[n] for n in ("prompt", "seed", "randomize_seed", "current_model", "model")}
+    outputs = form.restore_outputs(c, {n: c[n] for n in ("settings_image", "settings_note")})
 
     def load(path: str | None, request: gr.Request = None) -> dict[str, Any]:
         return settings_from_image(form, path, request)
