@@ -418,6 +418,38 @@ def test_no_credential_reaches_a_delivery_host_or_the_cdn_it_redirects_to(http, 
     assert session.headers["Authorization"] == "Bearer sk-secret-key-123456"  # left untouched
 
 
+def test_downloads_take_the_environments_proxy_looked_up_once_per_host(
+    simulator, tmp_path, monkeypatch
+):
+    # The simulator stands in for the proxy: a proxied request names its real target in full.
+    from comet.client import CometClient
+
+    with CometClient(api_key="k", base_url=simulator.base_url) as client:
+        made = client.run(MODEL, {"prompt": "a red square"})
+    path = urllib.parse.urlsplit(made.output[0]).path
+    monkeypatch.setenv("HTTP_PROXY", simulator.base_url)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    session = requests.Session()
+    delivery = f"http://delivery.example.invalid{path}"
+
+    first = save_outputs(make_prediction(delivery, id="p1"), tmp_path, session=session)
+
+    assert first == [tmp_path / "p1-0.webp"]
+    assert simulator.received[-1].path == delivery
+    # Read once per host: a later change of the environment does not reach that host...
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    again = save_outputs(make_prediction(delivery, id="p2"), tmp_path, session=session)
+    assert again == [tmp_path / "p2-0.webp"]
+    # ...while a host not seen before is looked up afresh (and here finds the dead proxy).
+    with pytest.raises(OutputsIncomplete, match="could not be reached"):
+        save_outputs(
+            make_prediction(f"http://other.example.invalid{path}", id="p3"),
+            tmp_path,
+            session=session,
+        )
+
+
 def test_shorten_data_uris_cuts_every_data_uri_to_its_size_and_keeps_the_rest():
     uri = data_uri(b"x" * 300)
     value = {"a": [uri, "https://example.com/x.png", 3, None], "b": ({"c": uri},), "d": "plain"}
