@@ -138,11 +138,16 @@ class Services:
         Space) is therefore never listed: its files are linked (or copied) into a private temp
         folder, and Gradio caches and serves only those copies.
         """
-        if _servable(self.output_dir):
+        if self._output_dir_servable:
             return [str(p) for p in paths]
         folder = Path(tempfile.gettempdir()) / "comet-flux-shown"
         folder.mkdir(mode=0o700, exist_ok=True)
         return [_linked_copy(Path(p), folder) for p in paths]
+
+    @cached_property
+    def _output_dir_servable(self) -> bool:
+        """Looked up once: resolving three folders costs a few dozen system calls a run."""
+        return _servable(self.output_dir)
 
     # -- predictions being followed ------------------------------------------------------
 
